@@ -1,0 +1,62 @@
+"""Global numeric settings, as Keras keeps them: float type, fuzz factor and image layout."""
+
+import torch
+
+__all__ = ["epsilon", "set_epsilon", "floatx", "set_floatx", "image_data_format", "set_image_data_format"]
+
+_FLOAT_TYPES = ("float16", "bfloat16", "float32", "float64")
+_IMAGE_FORMATS = ("channels_last", "channels_first")
+_settings = {"epsilon": 1e-7, "floatx": "float32", "image_data_format": "channels_last"}
+
+
+def epsilon():
+    """The fuzz factor added to denominators, `1e-7` unless changed.
+
+    >>> epsilon()
+    1e-07
+    """
+    return _settings["epsilon"]
+
+
+def set_epsilon(value):
+    """Sets the fuzz factor returned by `epsilon()`."""
+    _settings["epsilon"] = float(value)
+
+
+def floatx():
+    """The default float type of new weights, as a string (`'float32'` unless changed).
+
+    >>> floatx()
+    'float32'
+    """
+    return _settings["floatx"]
+
+
+def set_floatx(value):
+    """Sets the default float type: one of `'float16'`, `'bfloat16'`, `'float32'`, `'float64'`."""
+    if value not in _FLOAT_TYPES:
+        raise ValueError(f"Unknown floatx: {value!r}. Expected one of {_FLOAT_TYPES}.")
+    _settings["floatx"] = value
+
+
+def image_data_format():
+    """Where image channels sit: `'channels_last'` (Keras's default) or `'channels_first'`."""
+    return _settings["image_data_format"]
+
+
+def set_image_data_format(value):
+    """Sets the default image layout for convolution and pooling layers."""
+    if value not in _IMAGE_FORMATS:
+        raise ValueError(f"Unknown image_data_format: {value!r}. Expected one of {_IMAGE_FORMATS}.")
+    _settings["image_data_format"] = value
+
+
+def torch_dtype(dtype=None):
+    """The `torch.dtype` for a Keras dtype name (`None` means `floatx()`)."""
+    if isinstance(dtype, torch.dtype):
+        return dtype
+    name = floatx() if dtype is None else str(dtype)
+    try:
+        return getattr(torch, name.replace("torch.", ""))
+    except AttributeError:
+        raise ValueError(f"Unknown dtype: {dtype!r}. Use a name such as 'float32' or 'int64'.") from None
