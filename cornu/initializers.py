@@ -20,6 +20,7 @@ import torch
 
 from cornu.backend import make_generator, torch_dtype
 from cornu.utils.identifiers import lookup
+from cornu.utils.naming import to_snake_case
 
 __all__ = [
     "Initializer",
@@ -510,22 +511,9 @@ _CLASSES = (
     LecunNormal,
     Orthogonal,
 )
-_SNAKE = {
-    "Initializer": "initializer",
-    "RandomNormal": "random_normal",
-    "RandomUniform": "random_uniform",
-    "TruncatedNormal": "truncated_normal",
-    "VarianceScaling": "variance_scaling",
-    "GlorotUniform": "glorot_uniform",
-    "GlorotNormal": "glorot_normal",
-    "HeUniform": "he_uniform",
-    "HeNormal": "he_normal",
-    "LecunUniform": "lecun_uniform",
-    "LecunNormal": "lecun_normal",
-}
 _TABLE = {
     **{cls.__name__: cls for cls in _CLASSES},
-    **{_SNAKE.get(cls.__name__, cls.__name__.lower()): cls for cls in _CLASSES},
+    **{to_snake_case(cls.__name__): cls for cls in _CLASSES},
     # Keras's extra names (older spellings kept for compatibility).
     "IdentityInitializer": Identity,
     "OrthogonalInitializer": Orthogonal,

@@ -209,3 +209,12 @@ def test_deserialize_custom_objects():
     assert activations.deserialize("double", custom_objects={"double": double}) is double
     with pytest.raises(ValueError, match="names no function"):
         activations.deserialize({"module": "keras.activations"})
+
+
+@pytest.mark.parametrize("name", sorted(activations._TABLE))
+def test_activations_never_read_tensor_values(name):
+    # A meta tensor has a shape but no data: any host sync (.item(), a branch on a value) would raise here.
+    x = torch.empty(4, 6, device="meta")
+    out = activations.get(name)(x, 0.0, 1.0) if name == "threshold" else activations.get(name)(x)
+    assert out.device.type == "meta"
+    assert out.shape == ((4, 3) if name == "glu" else (4, 6))

@@ -121,3 +121,14 @@ def test_config_round_trip(constraint, config):
     }
     restored = constraints.deserialize(serialized)
     assert type(restored) is type(constraint) and restored.get_config() == config
+
+
+@pytest.mark.parametrize(
+    "constraint",
+    [constraints.MaxNorm(), constraints.MinMaxNorm(rate=0.5), constraints.NonNeg(), constraints.UnitNorm([0, 1])],
+    ids=repr,
+)
+def test_projections_never_read_tensor_values(constraint):
+    # A meta tensor has a shape but no data: any host sync would raise here.
+    out = constraint(torch.empty(4, 6, device="meta"))
+    assert out.device.type == "meta" and out.shape == (4, 6)
