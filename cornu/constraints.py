@@ -163,12 +163,19 @@ _TABLE = {
 
 
 def serialize(constraint):
-    """Keras's config dict of a constraint: `{"module", "class_name", "config", "registered_name"}`.
+    """Keras's config dict of the constraint: `{"module", "class_name", "config", "registered_name"}`;
+    `None` gives `None`.
 
     Example:
     >>> serialize(MaxNorm(3))["config"]
     {'max_value': 3, 'axis': 0}
     """
+    if constraint is None:  # an unset slot of a layer's config, as in Keras
+        return None
+    if not hasattr(constraint, "get_config"):
+        raise ValueError(
+            f"Cannot serialize {constraint!r}: it has no `get_config()`. Subclass Constraint and implement it."
+        )
     return {
         "module": "keras.constraints",
         "class_name": type(constraint).__name__,
@@ -188,6 +195,8 @@ def deserialize(config, custom_objects=None):
     >>> deserialize({"class_name": "UnitNorm", "config": {"axis": 1}}).axis
     1
     """
+    if config is None:
+        return None
     table = {**_TABLE, **(custom_objects or {})}
     if isinstance(config, str):
         return lookup("constraint", config, table)()

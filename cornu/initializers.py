@@ -527,12 +527,19 @@ _DISTRIBUTIONS = ("truncated_normal", "untruncated_normal", "uniform")
 
 
 def serialize(initializer):
-    """Keras's config dict of an initializer: `{"module", "class_name", "config", "registered_name"}`.
+    """Keras's config dict of the initializer: `{"module", "class_name", "config", "registered_name"}`;
+    `None` gives `None`.
 
     Example:
     >>> serialize(Ones())["class_name"]
     'Ones'
     """
+    if initializer is None:  # an unset slot of a layer's config, as in Keras
+        return None
+    if not hasattr(initializer, "get_config"):
+        raise ValueError(
+            f"Cannot serialize {initializer!r}: it has no `get_config()`. Subclass Initializer and implement it."
+        )
     return {
         "module": "keras.initializers",
         "class_name": type(initializer).__name__,
@@ -552,6 +559,8 @@ def deserialize(config, custom_objects=None):
     >>> deserialize({"class_name": "Constant", "config": {"value": 2.0}})((1,)).tolist()
     [2.0]
     """
+    if config is None:
+        return None
     table = {**_TABLE, **(custom_objects or {})}
     if isinstance(config, str):
         return lookup("initializer", config, table)()

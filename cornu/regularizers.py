@@ -197,12 +197,19 @@ _TABLE = {
 
 
 def serialize(regularizer):
-    """Keras's config dict of a regularizer: `{"module", "class_name", "config", "registered_name"}`.
+    """Keras's config dict of the regularizer: `{"module", "class_name", "config", "registered_name"}`;
+    `None` gives `None`.
 
     Example:
     >>> serialize(L2(0.1))["config"]
     {'l2': 0.1}
     """
+    if regularizer is None:  # an unset slot of a layer's config, as in Keras
+        return None
+    if not hasattr(regularizer, "get_config"):
+        raise ValueError(
+            f"Cannot serialize {regularizer!r}: it has no `get_config()`. Subclass Regularizer and implement it."
+        )
     return {
         "module": "keras.regularizers",
         "class_name": type(regularizer).__name__,
@@ -222,6 +229,8 @@ def deserialize(config, custom_objects=None):
     >>> deserialize({"class_name": "L1", "config": {"l1": 0.5}}).l1
     0.5
     """
+    if config is None:
+        return None
     table = {**_TABLE, **(custom_objects or {})}
     if isinstance(config, str):
         return lookup("regularizer", config, table)()

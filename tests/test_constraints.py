@@ -132,3 +132,9 @@ def test_projections_never_read_tensor_values(constraint):
     # A meta tensor has a shape but no data: any host sync would raise here.
     out = constraint(torch.empty(4, 6, device="meta"))
     assert out.device.type == "meta" and out.shape == (4, 6)
+
+
+def test_serialize_none_and_plain_functions():
+    assert constraints.serialize(None) is None and constraints.deserialize(None) is None
+    with pytest.raises(ValueError, match="has no `get_config\\(\\)`"):
+        constraints.serialize(lambda w: w)

@@ -291,3 +291,9 @@ def test_constant_array_value_serializes_as_a_list():
     init = initializers.Constant(np.array([1.0, 2.0]))
     assert init.get_config() == {"value": [1.0, 2.0]}
     assert initializers.Constant.from_config(init.get_config())((1, 2)).tolist() == [[1.0, 2.0]]
+
+
+def test_serialize_none_and_plain_functions():
+    assert initializers.serialize(None) is None and initializers.deserialize(None) is None
+    with pytest.raises(ValueError, match="has no `get_config\\(\\)`"):
+        initializers.serialize(lambda shape, dtype=None: torch.zeros(shape))

@@ -155,3 +155,9 @@ def test_penalties_never_read_tensor_values(regularizer):
     # A meta tensor has a shape but no data: any host sync would raise here.
     out = regularizer(torch.empty(4, 6, device="meta"))
     assert out.device.type == "meta" and out.shape == ()
+
+
+def test_serialize_none_and_plain_functions():
+    assert regularizers.serialize(None) is None and regularizers.deserialize(None) is None
+    with pytest.raises(ValueError, match="has no `get_config\\(\\)`"):
+        regularizers.serialize(lambda w: w.sum())
