@@ -1,11 +1,44 @@
 """cornu: Keras, rebuilt on PyTorch.
 
 >>> import cornu
->>> cornu.__version__
-'0.1.0'
+>>> model = cornu.Sequential([cornu.layers.Dense(2, input_shape=(3,))])
+>>> model.count_params()
+8
 """
 
-from cornu import backend
+from cornu import (
+    activations,
+    backend,
+    callbacks,
+    constraints,
+    initializers,
+    layers,
+    losses,
+    metrics,
+    models,
+    optimizers,
+    regularizers,
+    utils,
+)
+from cornu.layers import Input
+from cornu.models import Model, Sequential
 
 __version__ = "0.1.0"
-__all__ = ["backend", "__version__"]
+__all__ = [
+    "Input",
+    "Model",
+    "Sequential",
+    "activations",
+    "backend",
+    "callbacks",
+    "constraints",
+    "initializers",
+    "layers",
+    "losses",
+    "metrics",
+    "models",
+    "optimizers",
+    "regularizers",
+    "utils",
+    "__version__",
+]

@@ -1,0 +1,78 @@
+"""The `Callback` base class: hooks that training, evaluation and prediction call at set moments."""
+
+__all__ = ["Callback"]
+
+
+class Callback:
+    """Subclass this and override any hook to act during `fit`, `evaluate` or `predict`.
+
+    `self.model` is the model being trained, `self.params` holds `epochs`, `steps` and `verbose`; setting
+    `self.model.stop_training = True` ends `fit` after the current epoch. `logs` carry `loss`, the metric names,
+    their `val_` versions at epoch end, and `learning_rate`.
+
+    Example:
+    >>> class LossHistory(Callback):
+    ...     def on_train_begin(self, logs=None):
+    ...         self.losses = []
+    ...     def on_batch_end(self, batch, logs=None):
+    ...         self.losses.append(logs.get("loss"))
+    """
+
+    def __init__(self):
+        self.model = None
+        self.params = {}
+        self.validation_data = None
+
+    def set_model(self, model):
+        self.model = model
+
+    def set_params(self, params):
+        self.params = params
+
+    def on_train_begin(self, logs=None):
+        pass
+
+    def on_train_end(self, logs=None):
+        pass
+
+    def on_epoch_begin(self, epoch, logs=None):
+        pass
+
+    def on_epoch_end(self, epoch, logs=None):
+        pass
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.on_batch_begin(batch, logs=logs)
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.on_batch_end(batch, logs=logs)
+
+    def on_batch_begin(self, batch, logs=None):
+        """Keras 2's name for `on_train_batch_begin`; still called for training batches."""
+
+    def on_batch_end(self, batch, logs=None):
+        """Keras 2's name for `on_train_batch_end`; still called for training batches."""
+
+    def on_test_begin(self, logs=None):
+        pass
+
+    def on_test_end(self, logs=None):
+        pass
+
+    def on_test_batch_begin(self, batch, logs=None):
+        pass
+
+    def on_test_batch_end(self, batch, logs=None):
+        pass
+
+    def on_predict_begin(self, logs=None):
+        pass
+
+    def on_predict_end(self, logs=None):
+        pass
+
+    def on_predict_batch_begin(self, batch, logs=None):
+        pass
+
+    def on_predict_batch_end(self, batch, logs=None):
+        pass

@@ -1,0 +1,484 @@
+"""The Layer: Keras's lifecycle (`__init__` -> `build` -> `call`) on a `torch.nn.Module`.
+
+A layer validates and stores its arguments in `__init__`, creates its weights in `build(input_shape)` the first
+time it sees an input, and computes in `call`. Weights are `nn.Parameter`s in Keras's layouts and order, so
+`get_weights`/`set_weights` trade arrays with Keras as they are, and the layer drops into any PyTorch code.
+"""
+
+import inspect
+
+import numpy as np
+import torch
+from torch import nn
+
+from cornu import backend
+from cornu.layers import symbolic
+from cornu.utils import tree
+from cornu.utils.identifiers import did_you_mean
+from cornu.utils.naming import to_snake_case, unique_name
+from cornu.utils.shapes import format_shape
+
+__all__ = ["Layer", "call_context"]
+
+# Keyword arguments every layer accepts besides its own (Keras 3 accepts the same set).
+_BASE_KWARGS = ("input_shape", "input_dim", "batch_input_shape", "batch_size", "weights", "implementation")
+
+
+class _CallContext:
+    """The `training` flag of the outermost call, handed down to the layers inside it (as Keras does)."""
+
+    training = None
+
+
+call_context = _CallContext()
+
+
+class Layer(nn.Module):
+    """The base class of every cornu layer and model.
+
+    Subclasses override `build(input_shape)` to create weights with `add_weight`, and `call(inputs)` to compute.
+    A layer is called on arrays or tensors (eager) or on the symbolic tensors of `Input` (the Functional API).
+
+    Args:
+        activity_regularizer: Optional regularizer applied to the layer's output. Defaults to `None`.
+        trainable: Whether the layer's weights are updated by training. Defaults to `True`.
+        dtype: The dtype of the weights, e.g. `"float32"`. Defaults to `cornu.backend.floatx()`.
+        name: The layer's name, unique within a model. Defaults to the snake-cased class name plus a counter.
+
+    Example:
+    >>> class Scale(Layer):
+    ...     def build(self, input_shape):
+    ...         self.scale = self.add_weight((input_shape[-1],), "ones", name="scale")
+    ...     def call(self, inputs):
+    ...         return inputs * self.scale
+    >>> Scale()(np.ones((2, 3))).tolist()
+    [[1.0, 1.0, 1.0], [1.0, 1.0, 1.0]]
+    """
+
+    def __init__(self, *, activity_regularizer=None, trainable=True, dtype=None, autocast=True, name=None, **kwargs):
+        super().__init__()
+        _check_kwargs(type(self).__name__, kwargs)
+        if name is not None and not isinstance(name, str):
+            raise ValueError(f"A layer's name must be a string. Received: name={name!r}")
+        self.name = name or unique_name(to_snake_case(type(self).__name__))
+        self.dtype = _dtype_name(dtype)
+        self.autocast = autocast
+        self.built = False
+        self.supports_masking = False
+        self.training = False  # Keras semantics: inference unless a call says `training=True`
+        self._trainable = bool(trainable)
+        self._own_weights, self._own_non_trainable = [], []
+        self._losses, self._inbound_nodes = [], []
+        self._batch_input_shape = _batch_input_shape(kwargs)
+        self._initial_weights = kwargs.get("weights")
+        self.activity_regularizer = _get_regularizer(activity_regularizer)
+        self._call_accepts = _call_arguments(type(self))
+
+    # ------------------------------------------------------------------ lifecycle
+    def build(self, input_shape):
+        """Creates the layer's weights for inputs of `input_shape`. The base version creates none."""
+        self.built = True
+
+    def call(self, inputs, *args, **kwargs):
+        """The layer's computation. The base version returns its inputs."""
+        return inputs
+
+    def forward(self, *args, **kwargs):
+        return self.call(*args, **kwargs)
+
+    def __call__(self, *args, **kwargs):
+        inputs = args[0] if args else kwargs.get("inputs")
+        if symbolic.any_symbolic(inputs):
+            return symbolic.call_symbolic(self, args, kwargs)
+        if not _all_tensors(inputs):
+            inputs = self._to_tensors(inputs)
+            args = (inputs,) + args[1:] if args else args
+            if not args:
+                kwargs["inputs"] = inputs
+        if not self.built:
+            self._build_for(inputs)
+        return self._call_with_context(args, kwargs)
+
+    def _call_with_context(self, args, kwargs):
+        training = kwargs.get("training")
+        if training is None:
+            training = call_context.training
+            if training is None:
+                training = self.training
+        if self._call_accepts["training"]:
+            kwargs["training"] = training
+        else:
+            kwargs.pop("training", None)
+        if not self._call_accepts["mask"]:
+            kwargs.pop("mask", None)
+        outermost = call_context.training is None
+        if outermost:
+            call_context.training = bool(training)
+        try:
+            outputs = nn.Module.__call__(self, *args, **kwargs)
+        finally:
+            if outermost:
+                call_context.training = None
+        if self.activity_regularizer is not None:
+            self._add_activity_loss(outputs)
+        return outputs
+
+    def _build_for(self, inputs):
+        shapes = tree.map_structure(lambda t: tuple(t.shape), inputs)
+        self.build_from_shape(shapes)
+
+    def build_from_shape(self, input_shape):
+        """Builds the layer once for `input_shape` and loads the `weights=` given to the constructor."""
+        if self.built:
+            return
+        self.build(input_shape)
+        self.built = True
+        if self._initial_weights is not None:
+            self.set_weights(self._initial_weights)
+            self._initial_weights = None
+
+    def _to_tensors(self, inputs):
+        device, float_dtype = self._device(), backend.torch_dtype(self.dtype)
+
+        def convert(value):
+            if isinstance(value, torch.Tensor):
+                return value
+            if value is None or isinstance(value, (str, bool)):
+                return value
+            array = np.asarray(value)
+            tensor = torch.as_tensor(array, device=device)
+            return tensor.to(float_dtype) if tensor.is_floating_point() and self.autocast else tensor
+
+        return tree.map_structure(convert, inputs)
+
+    def _device(self):
+        for weight in self.parameters():
+            return weight.device
+        return backend.get_device()
+
+    def compute_output_shape(self, input_shape):
+        """The output's shape for inputs of `input_shape` (`None` for unknown sizes), found by running `call`."""
+        spec = symbolic.probe_output_spec(self, [symbolic.KerasTensor(input_shape, self.dtype)], {})
+        return tree.map_structure(lambda t: t.shape, spec)
+
+    def compute_mask(self, inputs, previous_mask=None):
+        """The mask of the output: the input's mask for layers that support masking, else `None`."""
+        return previous_mask if self.supports_masking else None
+
+    # ------------------------------------------------------------------ weights
+    def add_weight(
+        self,
+        shape=None,
+        initializer=None,
+        dtype=None,
+        trainable=True,
+        autocast=True,
+        regularizer=None,
+        constraint=None,
+        aggregation="none",
+        overwrite_with_gradient=False,
+        name=None,
+    ):
+        """Creates a weight (an `nn.Parameter`) of `shape`, filled by `initializer`, and tracks it.
+
+        Args:
+            shape: Tuple of ints. Defaults to `()` (a scalar).
+            initializer: Initializer name or object. Defaults to `"glorot_uniform"` for floats, else `"zeros"`.
+            dtype: Weight dtype. Defaults to the layer's dtype.
+            trainable: Whether training updates it. Defaults to `True`.
+            regularizer: Optional penalty added to the model's loss. Defaults to `None`.
+            constraint: Optional projection applied after each optimizer step. Defaults to `None`.
+            name: The weight's name (Keras's: `"kernel"`, `"bias"`, ...). Defaults to `"variable"`.
+        """
+        from cornu import constraints, initializers
+
+        shape = _weight_shape(self.name, name, shape)
+        torch_dtype = backend.torch_dtype(dtype or self.dtype)
+        if initializer is None:
+            initializer = "glorot_uniform" if torch_dtype.is_floating_point else "zeros"
+        value = initializers.get(initializer)(shape, dtype=torch_dtype)
+        weight = nn.Parameter(torch.as_tensor(value, dtype=torch_dtype).to(self._device()), requires_grad=False)
+        weight.requires_grad_(bool(trainable) and self._trainable and torch_dtype.is_floating_point)
+        weight.regularizer = _get_regularizer(regularizer)
+        weight.constraint = constraints.get(constraint)
+        weight.keras_name = name or "variable"
+        weight.keras_trainable = bool(trainable)
+        self.register_parameter(self._free_parameter_name(weight.keras_name), weight)
+        (self._own_weights if trainable else self._own_non_trainable).append(weight)
+        return weight
+
+    def _free_parameter_name(self, name):
+        candidate, count = name.replace(".", "_"), 0
+        while candidate in self._parameters or candidate in self._modules or candidate in self.__dict__:
+            count += 1
+            candidate = f"{name}_{count}"
+        return candidate
+
+    def __setattr__(self, name, value):
+        if isinstance(value, nn.Parameter) and "_parameters" in self.__dict__:
+            # add_weight registered it under its Keras name; the attribute it is stored in becomes its torch name.
+            for key, existing in list(self._parameters.items()):
+                if existing is value and key != name:
+                    del self._parameters[key]
+        elif isinstance(value, (list, tuple)) and value and all(isinstance(v, Layer) for v in value):
+            value = nn.ModuleList(value)  # Keras tracks layers kept in a list; torch needs a ModuleList
+        super().__setattr__(name, value)
+
+    def _sublayers(self):
+        """The layers directly inside this one, in the order they were assigned."""
+        found, stack = [], list(self._modules.values())[::-1]
+        while stack:
+            module = stack.pop()
+            if isinstance(module, Layer):
+                found.append(module)
+            elif module is not None:
+                stack.extend(list(module._modules.values())[::-1])
+        return found
+
+    @property
+    def weights(self):
+        """All weights: this layer's trainable-created ones, its non-trainable ones, then its sublayers'."""
+        seen, result = set(), []
+        for weight in self._own_weights + self._own_non_trainable + self._foreign_parameters():
+            if id(weight) not in seen:
+                seen.add(id(weight))
+                result.append(weight)
+        for layer in self._sublayers():
+            for weight in layer.weights:
+                if id(weight) not in seen:
+                    seen.add(id(weight))
+                    result.append(weight)
+        return result
+
+    def _foreign_parameters(self):
+        """Parameters a user registered by hand or inside plain torch modules (not through `add_weight`)."""
+        own = {id(w) for w in self._own_weights + self._own_non_trainable}
+        foreign = [p for p in self._parameters.values() if p is not None and id(p) not in own]
+        for module in self._modules.values():
+            if module is not None and not isinstance(module, Layer) and not _holds_layers(module):
+                foreign.extend(module.parameters())
+        return foreign
+
+    @property
+    def trainable_weights(self):
+        """The weights that training updates (none when `trainable` is False)."""
+        return [w for w in self.weights if w.requires_grad] if self.trainable else []
+
+    @property
+    def non_trainable_weights(self):
+        """The weights that training leaves alone (BatchNormalization's moving statistics, frozen layers)."""
+        return self.weights if not self.trainable else [w for w in self.weights if not w.requires_grad]
+
+    @property
+    def variables(self):
+        return self.weights
+
+    @property
+    def trainable_variables(self):
+        return self.trainable_weights
+
+    @property
+    def non_trainable_variables(self):
+        return self.non_trainable_weights
+
+    @property
+    def trainable(self):
+        """Whether training updates the weights. Setting it freezes or unfreezes the layer and its sublayers."""
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        self._trainable = bool(value)
+        for weight in self._own_weights + self._own_non_trainable:
+            weight.requires_grad_(self._trainable and weight.keras_trainable and weight.is_floating_point())
+        for weight in self._foreign_parameters():
+            weight.requires_grad_(self._trainable)
+        for layer in self._sublayers():
+            layer.trainable = value
+
+    def get_weights(self):
+        """The weights as a list of NumPy arrays, in Keras's order and layouts."""
+        return [w.detach().cpu().numpy() for w in self.weights]
+
+    def set_weights(self, weights):
+        """Loads a list of arrays (as `get_weights` returns, from cornu or from Keras) into the weights."""
+        own = self.weights
+        if len(weights) != len(own):
+            raise ValueError(
+                f"Layer '{self.name}' has {len(own)} weights ({_weight_list(own)}), but set_weights received "
+                f"{len(weights)} arrays. Pass exactly the list that get_weights() of the same layer returns."
+            )
+        for weight, value in zip(own, weights):
+            value = np.asarray(value) if not isinstance(value, torch.Tensor) else value
+            if tuple(value.shape) != tuple(weight.shape):
+                raise ValueError(
+                    f"Layer '{self.name}' weight '{weight.keras_name if hasattr(weight, 'keras_name') else ''}' "
+                    f"has shape {format_shape(weight.shape)}, but the array given has shape "
+                    f"{format_shape(value.shape)}. Weights use Keras layouts (Dense kernel is (in, out))."
+                )
+        with torch.no_grad():
+            for weight, value in zip(own, weights):
+                weight.copy_(torch.as_tensor(np.asarray(value) if not isinstance(value, torch.Tensor) else value))
+
+    def count_params(self):
+        """The number of scalars in the layer's weights (the layer must be built)."""
+        if not self.built:
+            raise ValueError(
+                f"You called count_params() on layer '{self.name}', but it is not built yet. "
+                f"Call it on data first, or give the first layer an input_shape."
+            )
+        return int(sum(w.numel() for w in self.weights))
+
+    # ------------------------------------------------------------------ losses
+    def add_loss(self, loss):
+        """Adds a scalar tensor to the loss that training minimises (for this forward pass)."""
+        self._losses.append(loss)
+
+    def _add_activity_loss(self, outputs):
+        for output in tree.flatten(outputs):
+            if isinstance(output, torch.Tensor):
+                loss = self.activity_regularizer(output)
+                self.add_loss(loss / output.shape[0] if output.ndim > 0 else loss)
+
+    @property
+    def losses(self):
+        """The activity losses of the last call plus the current weight-regularization penalties."""
+        result = list(self._losses)
+        result += [w.regularizer(w) for w in self._own_weights + self._own_non_trainable if w.regularizer is not None]
+        for layer in self._sublayers():
+            result += layer.losses
+        return result
+
+    def _clear_losses(self):
+        self._losses.clear()
+        for layer in self._sublayers():
+            layer._clear_losses()
+
+    # ------------------------------------------------------------------ graph
+    def _node_tensor(self, attribute, node_index=0):
+        if not self._inbound_nodes:
+            raise AttributeError(
+                f"Layer '{self.name}' has never been called on a symbolic input, so it has no {attribute}. "
+                f"Build the model from Input(...) or give the first layer an input_shape."
+            )
+        node = self._inbound_nodes[node_index]
+        tensors = node.input_tensors if attribute == "input" else node.output_tensors
+        return tensors[0] if len(tensors) == 1 else tensors
+
+    @property
+    def input(self):
+        """The symbolic input of the layer's first call in a model."""
+        return self._node_tensor("input")
+
+    @property
+    def output(self):
+        """The symbolic output of the layer's first call in a model (for `Model(inputs, layer.output)`)."""
+        return self._node_tensor("output")
+
+    @property
+    def input_shape(self):
+        return tree.map_structure(lambda t: t.shape, self.input)
+
+    @property
+    def output_shape(self):
+        return tree.map_structure(lambda t: t.shape, self.output)
+
+    # ------------------------------------------------------------------ config
+    def get_config(self):
+        """The constructor arguments that rebuild this layer (without weights)."""
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        if self._batch_input_shape is not None:
+            config["batch_input_shape"] = self._batch_input_shape
+        if self.activity_regularizer is not None:
+            from cornu import regularizers
+
+            config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        """Rebuilds a layer from `get_config()`'s dictionary."""
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+Layer.compute_output_shape._probes = True  # symbolic calls run the layer on zeros unless a subclass knows better
+
+
+def _check_kwargs(class_name, kwargs):
+    unknown = [key for key in kwargs if key not in _BASE_KWARGS]
+    if unknown:
+        hints = "".join(did_you_mean(key, _BASE_KWARGS) for key in unknown)
+        raise ValueError(f"Unrecognized keyword arguments passed to {class_name}: {unknown}.{hints}")
+
+
+def _batch_input_shape(kwargs):
+    if kwargs.get("batch_input_shape") is not None:
+        return tuple(kwargs["batch_input_shape"])
+    shape = kwargs.get("input_shape")
+    if shape is None and kwargs.get("input_dim") is not None:
+        shape = (int(kwargs["input_dim"]),)
+    if shape is None:
+        return None
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    return (kwargs.get("batch_size"),) + shape
+
+
+def _dtype_name(dtype):
+    if dtype is None:
+        return backend.floatx()
+    if isinstance(dtype, torch.dtype):
+        return str(dtype).replace("torch.", "")
+    if isinstance(dtype, dict):  # a Keras 3 DTypePolicy config
+        return dtype.get("config", {}).get("name", backend.floatx())
+    backend.torch_dtype(dtype)  # validates
+    return str(dtype)
+
+
+def _get_regularizer(identifier):
+    if identifier is None:
+        return None
+    from cornu import regularizers
+
+    return regularizers.get(identifier)
+
+
+def _weight_shape(layer_name, weight_name, shape):
+    shape = () if shape is None else ((shape,) if isinstance(shape, int) else tuple(shape))
+    if any(d is None or int(d) < 0 for d in shape):
+        raise ValueError(
+            f"Layer '{layer_name}' cannot create weight '{weight_name}' of shape {format_shape(shape)}: every "
+            f"dimension must be known. Give the model an input shape, e.g. Input(shape=(784,))."
+        )
+    return tuple(int(d) for d in shape)
+
+
+def _weight_list(weights):
+    return ", ".join(f"{getattr(w, 'keras_name', 'weight')} {format_shape(w.shape)}" for w in weights) or "none"
+
+
+def _holds_layers(module):
+    return any(isinstance(m, Layer) for m in module.modules())
+
+
+def _all_tensors(structure):
+    if isinstance(structure, torch.Tensor):
+        return True
+    return all(isinstance(leaf, torch.Tensor) or leaf is None for leaf in tree.flatten(structure))
+
+
+_CALL_ARGUMENTS = {}
+
+
+def _call_arguments(cls):
+    """Which of `training` and `mask` the class's `call` accepts (looked up once per class)."""
+    if cls not in _CALL_ARGUMENTS:
+        parameters = inspect.signature(cls.call).parameters
+        takes_kwargs = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
+        _CALL_ARGUMENTS[cls] = {
+            "training": "training" in parameters or takes_kwargs,
+            "mask": "mask" in parameters or takes_kwargs,
+        }
+    return _CALL_ARGUMENTS[cls]

@@ -1,0 +1,260 @@
+"""Data in: arrays, tensors, dicts, lists and generators become batches of tensors on the compute device.
+
+Arrays are converted and checked once, at the edge, then held on the device; an epoch shuffles them with one
+gather and hands out slices (views), so the step function never touches NumPy or the host.
+"""
+
+import math
+import warnings
+
+import numpy as np
+import torch
+
+from cornu import backend
+from cornu.utils import tree
+from cornu.utils.shapes import format_shape
+
+__all__ = ["ArrayData", "IterableData", "make_data", "split_validation", "to_device_tensors"]
+
+
+def to_device_tensors(structure, device, name="x"):
+    """Converts every array in `structure` to a tensor on `device` (floats to `floatx`), checking it once."""
+
+    def convert(value):
+        if value is None:
+            return None
+        if isinstance(value, torch.Tensor):
+            tensor = value.to(device)
+        else:
+            array = np.asarray(value)
+            if array.dtype == object:
+                raise ValueError(
+                    f"{name} holds Python objects (dtype=object), e.g. rows of different lengths. "
+                    f"Pass a numeric array of one shape, e.g. np.asarray(rows, dtype='float32')."
+                )
+            tensor = torch.from_numpy(np.ascontiguousarray(array)).to(device)
+        if tensor.is_floating_point() and tensor.dtype != backend.torch_dtype():
+            tensor = tensor.to(backend.torch_dtype())
+        if tensor.dtype == torch.bool:
+            tensor = tensor.to(backend.torch_dtype())
+        return tensor
+
+    return tree.map_structure(convert, structure)
+
+
+def _num_samples(structure, name):
+    sizes = {leaf.shape[0] if leaf.ndim else 1 for leaf in tree.flatten(structure) if leaf is not None}
+    if len(sizes) > 1:
+        raise ValueError(f"The arrays in {name} have different numbers of samples: {sorted(sizes)}.")
+    return sizes.pop() if sizes else 0
+
+
+def _check_finite(structure, name):
+    for leaf in tree.flatten(structure):
+        if leaf is None or not leaf.is_floating_point():
+            continue
+        bad = ~torch.isfinite(leaf)
+        if bool(bad.any()):
+            first = tuple(int(i) for i in bad.nonzero()[0])
+            raise ValueError(
+                f"{name} contains {int(bad.sum())} NaN or infinite values (the first at index {first}); training on "
+                f"them would turn every weight into NaN. Clean the data first, e.g. {name} = np.nan_to_num({name}), "
+                f"or drop those samples."
+            )
+
+
+class ArrayData:
+    """In-memory data (arrays, tensors, or lists/dicts of them), batched on the device.
+
+    Example:
+    >>> data = ArrayData(np.arange(10.0).reshape(5, 2), np.arange(5), batch_size=2)
+    >>> data.steps, [tuple(x.shape) for x, _, _ in data.epoch(shuffle=False)]
+    (3, [(2, 2), (2, 2), (1, 2)])
+    """
+
+    def __init__(self, x, y=None, sample_weight=None, batch_size=32, device=None, check=True):
+        device = device or backend.get_device()
+        self.x = to_device_tensors(x, device, "x")
+        self.y = to_device_tensors(y, device, "y")
+        self.sample_weight = to_device_tensors(sample_weight, device, "sample_weight")
+        self.num_samples = _num_samples(self.x, "x")
+        if self.num_samples == 0:
+            raise ValueError("x is empty (0 samples). Pass at least one sample.")
+        for other, name in ((self.y, "y"), (self.sample_weight, "sample_weight")):
+            if other is not None and _num_samples(other, name) != self.num_samples:
+                raise ValueError(
+                    f"x has {self.num_samples} samples but {name} has {_num_samples(other, name)}. "
+                    f"They must have one entry per sample."
+                )
+        if check:
+            _check_finite(self.x, "x")
+            _check_finite(self.y, "y")
+        self.batch_size = _check_batch_size(batch_size)
+        self.steps = math.ceil(self.num_samples / self.batch_size)
+
+    def epoch(self, shuffle=False, steps=None, generator=None):
+        """Yields `(x, y, sample_weight)` batches for one pass; `shuffle` is True, False or `"batch"`."""
+        order = None
+        if shuffle == "batch":
+            order = _batch_shuffle(self.num_samples, self.batch_size, generator)
+        elif shuffle:
+            order = torch.randperm(self.num_samples, generator=generator).to(self._device())
+        x, y, sw = (self.x, self.y, self.sample_weight)
+        if order is not None:
+            x, y, sw = tree.map_structure(lambda t: None if t is None else t.index_select(0, order), (x, y, sw))
+        size = self.batch_size
+        for step in range(self.steps if steps is None else min(steps, self.steps)):
+            start = step * size
+            yield tree.map_structure(lambda t, a=start: None if t is None else t[a : a + size], (x, y, sw))
+
+    def _device(self):
+        return tree.flatten(self.x)[0].device
+
+
+def _batch_shuffle(num_samples, batch_size, generator):
+    """Keras's `shuffle="batch"`: the order of batch-sized chunks is shuffled, samples within stay together."""
+    chunks = torch.arange(num_samples).split(batch_size)
+    order = torch.randperm(len(chunks), generator=generator)
+    return torch.cat([chunks[i] for i in order.tolist()])
+
+
+class IterableData:
+    """Batches from a generator, an iterable (e.g. a DataLoader), or a `Sequence` (`__len__` + `__getitem__`)."""
+
+    def __init__(self, source, steps=None, device=None, with_targets=True):
+        self.source, self.device = source, device or backend.get_device()
+        self.with_targets = with_targets
+        self.is_sequence = hasattr(source, "__getitem__") and hasattr(source, "__len__") and not _is_array(source)
+        self.steps = steps if steps is not None else (len(source) if hasattr(source, "__len__") else None)
+        self._iterator = None
+        self.num_samples = None
+
+    def epoch(self, shuffle=False, steps=None, generator=None):
+        limit = steps if steps is not None else self.steps
+        items = self._items(limit, shuffle, generator)
+        count = 0
+        for count, item in enumerate(items, start=1):
+            yield self._unpack(item, count - 1)
+        if limit is not None and count < limit:
+            warnings.warn(
+                f"Your input ran out of data after {count} of {limit} steps; training stopped early. Make sure the "
+                f"generator can yield steps_per_epoch * epochs batches (use itertools.cycle or a Sequence).",
+                stacklevel=4,
+            )
+        if hasattr(self.source, "on_epoch_end"):
+            self.source.on_epoch_end()
+
+    def _items(self, limit, shuffle, generator):
+        if self.is_sequence:
+            order = list(range(len(self.source)))
+            if shuffle:
+                order = torch.randperm(len(order), generator=generator).tolist()
+            order = order[:limit] if limit is not None else order
+            return (self.source[i] for i in order)
+        if self._iterator is None or not _is_one_shot(self.source):
+            self._iterator = iter(self.source)
+        iterator = self._iterator
+        return _take(iterator, limit)
+
+    def _unpack(self, item, index):
+        if isinstance(item, tuple) or (self.with_targets and isinstance(item, list)):
+            if self.with_targets and not 2 <= len(item) <= 3 or not 1 <= len(item) <= 3:
+                raise ValueError(
+                    f"The data generator must yield (x, y) or (x, y, sample_weight) tuples; batch {index} was a "
+                    f"{len(item)}-tuple. Yield e.g. `yield x_batch, y_batch`."
+                )
+            x, y, sw = (tuple(item) + (None, None))[:3]
+        elif self.with_targets:
+            raise ValueError(
+                f"The data generator must yield (x, y) or (x, y, sample_weight) tuples; batch {index} was a "
+                f"{type(item).__name__}. Yield e.g. `yield x_batch, y_batch`."
+            )
+        else:
+            x, y, sw = item, None, None
+        return to_device_tensors((x, y, sw), self.device, "the generator's batch")
+
+
+def _take(iterator, limit):
+    produced = 0
+    while limit is None or produced < limit:
+        try:
+            item = next(iterator)
+        except StopIteration:
+            return
+        produced += 1
+        yield item
+
+
+def _is_one_shot(source):
+    return iter(source) is source  # generators and iterators are consumed once; lists and DataLoaders are not
+
+
+def _is_array(value):
+    return isinstance(value, (np.ndarray, torch.Tensor, list, tuple, dict))
+
+
+def _check_batch_size(batch_size):
+    if batch_size is None:
+        return 32
+    if not isinstance(batch_size, (int, np.integer)) or isinstance(batch_size, bool) or batch_size <= 0:
+        raise ValueError(f"batch_size must be a positive integer. Received: batch_size={batch_size!r}")
+    return int(batch_size)
+
+
+def is_in_memory(x):
+    leaves = tree.flatten(x) if isinstance(x, (list, tuple, dict)) else [x]
+    return all(isinstance(leaf, (np.ndarray, torch.Tensor)) or hasattr(leaf, "__array__") for leaf in leaves)
+
+
+def make_data(x, y=None, sample_weight=None, batch_size=None, steps=None, with_targets=True, check=True):
+    """The right data object for `x`: `ArrayData` for arrays, `IterableData` for everything that yields batches."""
+    if x is None:
+        raise ValueError("No data was given: pass x (and y), e.g. model.fit(x_train, y_train).")
+    if is_in_memory(x):
+        return ArrayData(x, y, sample_weight, batch_size=batch_size, check=check)
+    if y is not None:
+        raise ValueError(
+            f"When x is a generator or dataset ({type(x).__name__}), it must yield the targets too; do not pass y. "
+            f"Yield (x_batch, y_batch) tuples instead."
+        )
+    if batch_size is not None:
+        warnings.warn("batch_size is ignored when x yields batches itself (a generator or dataset).", stacklevel=3)
+    return IterableData(x, steps=steps, with_targets=with_targets)
+
+
+def split_validation(x, y, sample_weight, validation_split):
+    """Keras's `validation_split`: the LAST fraction of the samples, taken before any shuffling."""
+    if not isinstance(validation_split, (int, float)) or not 0 <= validation_split < 1:
+        raise ValueError(
+            f"validation_split must be a fraction in [0, 1), e.g. 0.1 for 10%. Received: "
+            f"validation_split={validation_split!r}"
+        )
+    if not is_in_memory(x):
+        raise ValueError(
+            "validation_split only works with arrays or tensors; for a generator or dataset pass "
+            "validation_data=... instead."
+        )
+    total = len(tree.flatten(x)[0])
+    split_at = int(math.floor(total * (1.0 - validation_split)))
+    if split_at in (0, total):
+        raise ValueError(
+            f"validation_split={validation_split} leaves {'no training' if split_at == 0 else 'no validation'} "
+            f"samples out of {total}. Use a split between {1 / total:.3g} and {1 - 1 / total:.3g}."
+        )
+
+    def head(v):
+        return None if v is None else v[:split_at]
+
+    def tail(v):
+        return None if v is None else v[split_at:]
+
+    train = tree.map_structure(head, (x, y, sample_weight))
+    valid = tree.map_structure(tail, (x, y, sample_weight))
+    return train, valid
+
+
+def describe(value):
+    """`(60000, 784)` for an array, a list of shapes for several."""
+    if isinstance(value, (list, tuple, dict)):
+        return str([format_shape(np.shape(v)) for v in tree.flatten(value)])
+    return format_shape(np.shape(value))

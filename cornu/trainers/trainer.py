@@ -1,0 +1,469 @@
+"""The training API every model has: `compile`, `fit`, `evaluate`, `predict` and the `*_on_batch` steps.
+
+The loop is built for speed: data sits on the device, a step is forward, `autograd.grad`, one fused optimizer
+update and tensor-only metric updates; nothing reads a value back to the host until the epoch ends (or a
+callback asks for batch logs, which are computed only when read).
+"""
+
+import numpy as np
+import torch
+
+from cornu.callbacks.callback_list import CallbackList
+from cornu.callbacks.history import History
+from cornu.callbacks.progbar_logger import ProgbarLogger
+from cornu.trainers import checks
+from cornu.trainers.compile_utils import CompiledLoss, CompiledMetrics, flatten_outputs, flatten_targets
+from cornu.trainers.data import ArrayData, make_data, split_validation, to_device_tensors
+from cornu.trainers.logs import LazyLogs, RunningMean
+from cornu.utils import tree
+
+__all__ = ["Trainer"]
+
+
+class Trainer:
+    """Mixed into `Model`: Keras's training API on top of the model's `__call__`."""
+
+    def __init__(self):
+        self.optimizer = None
+        self.loss = None
+        self.compiled = False
+        self.stop_training = False
+        self.history = None
+        self._compiled_loss = self._compiled_metrics = None
+        self._trackers = None
+
+    # ------------------------------------------------------------------ compile
+    def compile(
+        self,
+        optimizer="rmsprop",
+        loss=None,
+        loss_weights=None,
+        metrics=None,
+        weighted_metrics=None,
+        run_eagerly=False,
+        steps_per_execution=1,
+        jit_compile="auto",
+        auto_scale_loss=True,
+    ):
+        """Configures training: the optimizer, the loss (per output if several) and the metrics to report.
+
+        Args:
+            optimizer: Name (`"adam"`, `"sgd"`, ...) or optimizer instance. Defaults to `"rmsprop"`.
+            loss: Name, function `f(y_true, y_pred)` or `Loss`; a list or dict for several outputs.
+            loss_weights: Optional list or dict weighting each output's loss. Defaults to `None`.
+            metrics: List of names (`"accuracy"`, `"mae"`, ...), functions or `Metric`s; per output for several.
+            weighted_metrics: Metrics that also receive `sample_weight`. Defaults to `None`.
+            run_eagerly: Accepted for Keras compatibility; cornu always runs eagerly.
+            jit_compile: Accepted for Keras compatibility; cornu runs eagerly on the CPU, where it is fastest.
+
+        Example:
+        >>> from cornu.layers import Dense
+        >>> model = cornu.models.Sequential([Dense(1, input_shape=(3,))])
+        >>> model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
+        >>> model.compiled
+        True
+        """
+        from cornu import optimizers
+
+        self.optimizer = optimizers.get(optimizer)
+        self.loss = loss
+        self._compiled_loss = CompiledLoss(loss, loss_weights)
+        self._compiled_metrics = CompiledMetrics(metrics, weighted_metrics)
+        self._compile_options = {
+            "run_eagerly": run_eagerly,
+            "jit_compile": jit_compile,
+            "steps_per_execution": steps_per_execution,
+        }
+        self._trackers = None
+        self.compiled = True
+
+    def _assert_compiled(self, method):
+        if not self.compiled:
+            raise ValueError(
+                f"You must call compile() before {method}(). For example: "
+                f"model.compile(optimizer='adam', loss='categorical_crossentropy', metrics=['accuracy'])."
+            )
+
+    # ------------------------------------------------------------------ building blocks
+    def _output_names(self, y_pred=None):
+        structure = getattr(self, "_output_structure", None)
+        if isinstance(structure, dict):
+            return sorted(structure)
+        outputs = getattr(self, "outputs", None)
+        if outputs:
+            return [t._keras_history[0].name for t in outputs]
+        count = 1 if y_pred is None else len(flatten_outputs(y_pred))
+        return ["output"] if count == 1 else [f"output_{i + 1}" for i in range(count)]
+
+    def _prepare(self, x_batch, y_batch):
+        """Builds the model, the compiled loss and metrics from one batch (once per compile)."""
+        if self._trackers is not None:
+            return
+        with torch.no_grad():
+            y_pred = flatten_outputs(self(x_batch, training=False))
+        self._clear_losses()
+        names = self._output_names(y_pred)
+        self._compiled_loss.build(names)
+        y_true = flatten_targets(y_batch, names) if y_batch is not None else [None] * len(names)
+        self._compiled_metrics.build(names, self._compiled_loss.losses, y_true, y_pred)
+        self._trackers = {"loss": RunningMean("loss")}
+        if len(names) > 1:
+            for name, loss in zip(names, self._compiled_loss.losses):
+                if loss is not None:
+                    self._trackers[f"{name}_loss"] = RunningMean(f"{name}_loss")
+        self._output_name_list = names
+
+    def _training_state(self):
+        params = self.trainable_weights
+        self.optimizer.build(params)
+        layers = [m for m in self.modules() if hasattr(m, "_losses")]
+        regularized = [w for w in params if getattr(w, "regularizer", None) is not None]
+        return params, layers, regularized
+
+    def _compute_loss(self, y_true, y_pred, sample_weight, layers, regularized):
+        total, parts = self._compiled_loss(y_true, y_pred, sample_weight)
+        extra = [w.regularizer(w) for w in regularized]
+        for layer in layers:
+            if layer._losses:
+                extra.extend(layer._losses)
+                layer._losses = []
+        if extra:
+            total = total + torch.stack([torch.as_tensor(e, dtype=total.dtype) for e in extra]).sum()
+        return total, parts
+
+    def _track(self, loss, parts, y_true, y_pred, sample_weight, batch_size):
+        with torch.no_grad():
+            self._trackers["loss"].update(loss.detach(), batch_size)
+            if parts is not None:
+                for name, part in zip(self._output_name_list, parts):
+                    if part is not None:
+                        self._trackers[f"{name}_loss"].update(part.detach(), batch_size)
+            self._compiled_metrics.update(y_true, [p.detach() for p in y_pred], sample_weight)
+
+    def _train_step(self, x, y, sample_weight, state):
+        params, layers, regularized = state
+        y_pred = flatten_outputs(self(x, training=True))
+        y_true = flatten_targets(y, self._output_name_list)
+        loss, parts = self._compute_loss(y_true, y_pred, sample_weight, layers, regularized)
+        grads = torch.autograd.grad(loss, params, allow_unused=True)
+        self.optimizer.apply(grads, params)
+        self._track(loss, parts, y_true, y_pred, sample_weight, _batch_size(x))
+
+    def _test_step(self, x, y, sample_weight, state):
+        _, layers, regularized = state
+        y_pred = flatten_outputs(self(x, training=False))
+        y_true = flatten_targets(y, self._output_name_list)
+        loss, parts = self._compute_loss(y_true, y_pred, sample_weight, layers, regularized)
+        self._track(loss, parts, y_true, y_pred, sample_weight, _batch_size(x))
+
+    def reset_metrics(self):
+        """Resets the loss trackers and every compiled metric."""
+        for tracker in (self._trackers or {}).values():
+            tracker.reset()
+        if self._compiled_metrics is not None:
+            self._compiled_metrics.reset()
+
+    @property
+    def metrics(self):
+        """The loss trackers and compiled metrics (after the first batch)."""
+        trackers = list((self._trackers or {}).values())
+        return trackers + (self._compiled_metrics.metrics if self._compiled_metrics else [])
+
+    @property
+    def metrics_names(self):
+        return [m.name for m in self.metrics]
+
+    def _results(self):
+        """The current values as tensors: loss, per-output losses, then metrics (Keras's evaluate order)."""
+        results = {name: tracker.result() for name, tracker in self._trackers.items()}
+        for metric in self._compiled_metrics.metrics:
+            value = metric.result()
+            if isinstance(value, dict):
+                results.update(value)
+            else:
+                results[metric.name] = value
+        return results
+
+    def _logs(self, prefix=""):
+        return {prefix + name: _to_python(value) for name, value in sorted(self._results().items())}
+
+    # ------------------------------------------------------------------ fit
+    def fit(
+        self,
+        x=None,
+        y=None,
+        batch_size=None,
+        epochs=1,
+        verbose="auto",
+        callbacks=None,
+        validation_split=0.0,
+        validation_data=None,
+        shuffle=True,
+        class_weight=None,
+        sample_weight=None,
+        initial_epoch=0,
+        steps_per_epoch=None,
+        validation_steps=None,
+        validation_batch_size=None,
+        validation_freq=1,
+    ):
+        """Trains the model for `epochs` passes over the data and returns a `History`.
+
+        Args:
+            x, y: Arrays or tensors (lists/dicts of them for several inputs/outputs), or a generator / iterable /
+                `Sequence` / `DataLoader` yielding `(x, y)` or `(x, y, sample_weight)` batches (then no `y`).
+            batch_size: Samples per step. Defaults to `32`.
+            epochs: Number of passes. Defaults to `1`.
+            verbose: `0` silent, `1` progress bar, `2` one line per epoch. Defaults to `"auto"` (1).
+            callbacks: List of `Callback`s. Defaults to `None`.
+            validation_split: Fraction in [0, 1) of the data, taken from the END before shuffling, to validate on.
+            validation_data: `(x_val, y_val)` or `(x_val, y_val, sample_weight)`, or a generator, instead.
+            shuffle: Shuffle the training samples each epoch (`"batch"` shuffles batch-sized chunks). Defaults to True.
+            class_weight: Dict from class index to a weight for its samples' loss. Defaults to `None`.
+            sample_weight: Array with one loss weight per sample. Defaults to `None`.
+            initial_epoch: Epoch to start counting from (to resume). Defaults to `0`.
+            steps_per_epoch: Batches per epoch. Defaults to the whole data (or the generator's length).
+            validation_steps, validation_batch_size, validation_freq: As in Keras.
+
+        Example:
+        >>> from cornu.layers import Dense
+        >>> model = cornu.models.Sequential([Dense(1, input_shape=(1,))])
+        >>> model.compile(optimizer="sgd", loss="mse")
+        >>> history = model.fit(np.ones((8, 1)), np.ones((8, 1)), epochs=2, verbose=0)
+        >>> sorted(history.history), len(history.history["loss"])
+        (['loss'], 2)
+        """
+        self._assert_compiled("fit")
+        checks.check_epochs(epochs, initial_epoch)
+        val = validation_data
+        if validation_split and val is None:
+            (x, y, sample_weight), val = split_validation(x, y, sample_weight, validation_split)
+        elif validation_split:
+            checks.check_fraction(validation_split)
+        sample_weight = checks.merge_class_weight(y, sample_weight, class_weight)
+        data = make_data(x, y, sample_weight, batch_size=batch_size, steps=steps_per_epoch)
+        val_data = self._validation_data(val, validation_batch_size or batch_size, validation_steps)
+        first = next(data.epoch(shuffle=False, steps=1))
+        self._check_data(data, first)
+        state = self._training_state()
+        verbose = 1 if verbose == "auto" else verbose
+        steps = steps_per_epoch or data.steps
+        history = History()
+        callback_list = CallbackList(
+            _with_defaults(callbacks, history, verbose), model=self, epochs=epochs, steps=steps, verbose=verbose
+        )
+        self.stop_training = False
+        wants_begin = callback_list.wants("on_train_batch_begin")
+        wants_end = callback_list.wants("on_train_batch_end")
+        callback_list.on_train_begin()
+        logs = {}
+        for epoch in range(initial_epoch, epochs):
+            self.reset_metrics()
+            callback_list.on_epoch_begin(epoch)
+            self.train()
+            for step, (xb, yb, swb) in enumerate(data.epoch(shuffle=shuffle, steps=steps_per_epoch)):
+                if wants_begin:
+                    callback_list.on_train_batch_begin(step)
+                self._train_step(xb, yb, swb, state)
+                if wants_end:
+                    callback_list.on_train_batch_end(step, LazyLogs(self._results))
+                if self.stop_training:
+                    break
+            self.eval()
+            logs = self._logs()
+            if val_data is not None and (epoch + 1) % validation_freq == 0:
+                logs.update(self._run_evaluation(val_data, state, prefix="val_"))
+            callback_list.on_epoch_end(epoch, logs)
+            if self.stop_training:
+                break
+        callback_list.on_train_end(logs)
+        return history
+
+    def _validation_data(self, val, batch_size, steps):
+        if val is None:
+            return None
+        if isinstance(val, (tuple, list)) and 2 <= len(val) <= 3 and not isinstance(val[0], (int, float)):
+            x_val, y_val, sw_val = (tuple(val) + (None,))[:3]
+            return make_data(x_val, y_val, sw_val, batch_size=batch_size, steps=steps)
+        return make_data(val, batch_size=batch_size, steps=steps)
+
+    def _check_data(self, data, first):
+        """Checks the data against the model once, then builds the compiled loss and metrics from one batch."""
+        if isinstance(data, ArrayData):
+            checks.check_inputs(self, data.x)
+        self._prepare(first[0], first[1])
+        if isinstance(data, ArrayData) and data.y is not None:
+            checks.check_targets(self, data.y, first[0])
+
+    def _run_evaluation(self, data, state, prefix="", callback_list=None):
+        self.reset_metrics()
+        wants = callback_list is not None and callback_list.wants("on_test_batch_end")
+        with torch.no_grad():
+            for step, (xb, yb, swb) in enumerate(data.epoch(shuffle=False)):
+                if yb is None:
+                    raise ValueError("Evaluation data must include targets: pass (x, y) or a generator of (x, y).")
+                self._test_step(xb, yb, swb, state)
+                if wants:
+                    callback_list.on_test_batch_end(step, LazyLogs(self._results))
+        return self._logs(prefix)
+
+    # ------------------------------------------------------------------ evaluate / predict
+    def evaluate(
+        self,
+        x=None,
+        y=None,
+        batch_size=None,
+        verbose="auto",
+        sample_weight=None,
+        steps=None,
+        callbacks=None,
+        return_dict=False,
+    ):
+        """Returns the loss (a float), or `[loss, *metrics]` when there are metrics, or a dict if `return_dict`.
+
+        Example:
+        >>> from cornu.layers import Dense
+        >>> model = cornu.models.Sequential([Dense(1, input_shape=(1,), kernel_initializer="zeros")])
+        >>> model.compile(optimizer="sgd", loss="mse")
+        >>> model.evaluate(np.ones((4, 1)), np.full((4, 1), 2.0), verbose=0)
+        4.0
+        """
+        self._assert_compiled("evaluate")
+        data = make_data(x, y, sample_weight, batch_size=batch_size, steps=steps)
+        first = next(data.epoch(shuffle=False, steps=1))
+        self._check_data(data, first)
+        state = (None,) + self._training_state()[1:]
+        verbose = 1 if verbose == "auto" else verbose
+        callback_list = CallbackList(
+            _with_defaults(callbacks, None, verbose, stage="test"), model=self, steps=data.steps, verbose=verbose
+        )
+        callback_list.on_test_begin()
+        self.eval()
+        logs = self._run_evaluation(data, state, callback_list=callback_list)
+        callback_list.on_test_end(logs)
+        if return_dict:
+            return logs
+        values = [logs[name] for name in self._results()]
+        return values[0] if len(values) == 1 else values
+
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        """Runs the model on `x` in batches and returns NumPy arrays (a list/dict for several outputs).
+
+        With `verbose="auto"` a progress bar is shown only for predictions of more than one batch.
+
+        Example:
+        >>> from cornu.layers import Dense
+        >>> model = cornu.models.Sequential([Dense(2, input_shape=(3,), kernel_initializer="ones")])
+        >>> model.predict(np.ones((1, 3)), verbose=0)
+        array([[3., 3.]], dtype=float32)
+        """
+        fast = _single_batch(x, batch_size)
+        if fast is not None and not callbacks:
+            return self._predict_one_batch(fast)
+        data = make_data(x, batch_size=batch_size, steps=steps, with_targets=False, check=False)
+        steps_total = data.steps
+        verbose = (1 if (steps_total or 2) > 1 else 0) if verbose == "auto" else verbose
+        callback_list = CallbackList(
+            _with_defaults(callbacks, None, verbose, stage="predict"), model=self, steps=steps_total, verbose=verbose
+        )
+        callback_list.on_predict_begin()
+        wants = callback_list.wants("on_predict_batch_end")
+        self.eval()
+        outputs = []
+        with _inference(self):
+            for step, (xb, _, _) in enumerate(data.epoch(shuffle=False, steps=steps)):
+                outputs.append(self(xb, training=False))
+                if wants:
+                    callback_list.on_predict_batch_end(step, {"outputs": outputs[-1]})
+        callback_list.on_predict_end()
+        if not outputs:
+            raise ValueError("predict() received no data: the input yielded no batches.")
+        return _concatenate(outputs)
+
+    def _predict_one_batch(self, x):
+        x = tree.map_structure(lambda t: t.to(self._device(), non_blocking=True), x)
+        self.eval()
+        with _inference(self):
+            outputs = self(x, training=False)
+        return tree.map_structure(lambda t: t.detach().cpu().numpy(), outputs)
+
+    # ------------------------------------------------------------------ single batches
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
+        """Runs one optimizer step on one batch; returns the running loss (and metrics)."""
+        self._assert_compiled("train_on_batch")
+        sample_weight = checks.merge_class_weight(y, sample_weight, class_weight)
+        data = ArrayData(x, y, sample_weight, batch_size=_batch_size_of(x))
+        xb, yb, swb = next(data.epoch())
+        self._prepare(xb, yb)
+        self.train()
+        self._train_step(xb, yb, swb, self._training_state())
+        self.eval()
+        return self._batch_result(return_dict)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        """Evaluates one batch; returns the running loss (and metrics)."""
+        self._assert_compiled("test_on_batch")
+        data = ArrayData(x, y, sample_weight, batch_size=_batch_size_of(x))
+        xb, yb, swb = next(data.epoch())
+        self._prepare(xb, yb)
+        self.eval()
+        with torch.no_grad():
+            self._test_step(xb, yb, swb, (None,) + self._training_state()[1:])
+        return self._batch_result(return_dict)
+
+    def predict_on_batch(self, x):
+        """The model's output on one batch, as NumPy."""
+        return self._predict_one_batch(to_device_tensors(x, self._device(), "x"))
+
+    def _batch_result(self, return_dict):
+        logs = {name: _to_python(value) for name, value in self._results().items()}
+        if return_dict:
+            return logs
+        values = list(logs.values())
+        return values[0] if len(values) == 1 else values
+
+
+def _with_defaults(callbacks, history, verbose, stage="train"):
+    callbacks = list(callbacks or [])
+    if verbose and not any(isinstance(c, ProgbarLogger) for c in callbacks):
+        callbacks.append(ProgbarLogger(verbose=verbose, stage=stage))
+    if history is not None:
+        callbacks.append(history)
+    return callbacks
+
+
+def _batch_size(x):
+    first = x if isinstance(x, torch.Tensor) else tree.flatten(x)[0]
+    return first.shape[0]
+
+
+def _batch_size_of(x):
+    first = x if hasattr(x, "shape") else tree.flatten(x)[0]
+    return max(1, len(first))
+
+
+def _single_batch(x, batch_size):
+    """`x` as one device tensor when it is a single array that fits in one batch (predict's fast path)."""
+    if isinstance(x, np.ndarray) and x.dtype != object and len(x) <= (batch_size or 32) and len(x) > 0:
+        tensor = torch.from_numpy(np.ascontiguousarray(x))
+        return tensor.float() if tensor.is_floating_point() and tensor.dtype != torch.float32 else tensor
+    if isinstance(x, torch.Tensor) and 0 < len(x) <= (batch_size or 32):
+        return x
+    return None
+
+
+def _inference(model):
+    # inference_mode is cheaper than no_grad, but weights created inside it could never train: build first.
+    return torch.inference_mode() if model.built else torch.no_grad()
+
+
+def _concatenate(batches):
+    flat = [tree.flatten(b) for b in batches]
+    joined = [torch.cat([b[i] for b in flat]).detach().cpu().numpy() for i in range(len(flat[0]))]
+    return tree.pack_like(batches[0], joined)
+
+
+def _to_python(value):
+    if isinstance(value, torch.Tensor):
+        return value.item() if value.numel() == 1 else value.detach().cpu().numpy()
+    return value
