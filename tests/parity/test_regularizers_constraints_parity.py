@@ -106,3 +106,13 @@ def test_constraint_configs_match_keras(name, kwargs, w):
 @pytest.mark.parametrize("name", sorted(KERAS_CONSTRAINTS))
 def test_every_keras_constraint_name_resolves(name):
     assert type(constraints.get(name)).__name__ == KERAS_CONSTRAINTS[name].__name__
+
+
+def test_base_classes_match_keras():
+    assert constraints.Constraint().get_config() == keras.constraints.Constraint().get_config() == {}
+    np.testing.assert_array_equal(constraints.Constraint()(torch.from_numpy(W)).numpy(), W)
+    with pytest.raises(NotImplementedError):
+        keras.regularizers.Regularizer().get_config()
+    with pytest.raises(NotImplementedError):
+        regularizers.Regularizer().get_config()
+    assert float(regularizers.Regularizer()(torch.from_numpy(W))) == keras.regularizers.Regularizer()(W) == 0.0
