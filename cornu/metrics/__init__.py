@@ -26,6 +26,7 @@ from cornu.metrics.accuracy import (
     top_k_categorical_accuracy,
 )
 from cornu.metrics.base import Mean, MeanMetricWrapper, Metric, Sum
+from cornu.metrics.compile_utils import get_compile_metric as get_compile_metric  # for Model.compile
 from cornu.metrics.confusion import (
     AUC,
     FalseNegatives,

@@ -5,6 +5,8 @@ As in Keras the matrix is integer (`dtype='int32'`) unless another dtype is aske
 predictions and sample weights are truncated to integers; pass `dtype='float32'` for fractional weights.
 """
 
+import warnings
+
 import torch
 
 from cornu.backend import epsilon
@@ -34,7 +36,14 @@ class _IoUBase(Metric):
         y_true, y_pred = y_true.to(self.total_cm.dtype).reshape(-1), y_pred.to(self.total_cm.dtype).reshape(-1)
         weight = torch.ones((), dtype=self.total_cm.dtype, device=self._device)
         if sample_weight is not None:
-            weight = self._tensor(sample_weight, self.total_cm.dtype).reshape(-1)
+            sample_weight = self._tensor(sample_weight)
+            if sample_weight.is_floating_point() and not self.total_cm.is_floating_point():
+                warnings.warn(
+                    f"{type(self).__name__} counts in {self.dtype}: float sample weights are truncated to integers. "
+                    "Pass integer weights, or dtype='float32' to the metric.",
+                    stacklevel=2,
+                )
+            weight = sample_weight.to(self.total_cm.dtype).reshape(-1)
         weight = weight.broadcast_to(y_true.shape)
         # Labels or predictions outside [0, num_classes), and the ignored class, count for nothing.
         valid = (y_true >= 0) & (y_true < self.num_classes) & (y_pred >= 0) & (y_pred < self.num_classes)
