@@ -177,6 +177,7 @@ def _looks_like_labels(true, pred):
 
 def _reshape_fix(true, pred, n):
     wanted = (n, *pred[1:])
+    true = true if len(true) > 1 else (*true, 1)  # a Dense(1) output fits targets of shape (n,)
     return f"Make the model's output {_show(true)}, or give y the shape {_show(wanted)}{_count(pred)}."
 
 
