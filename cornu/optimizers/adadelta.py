@@ -38,9 +38,12 @@ class Adadelta(Optimizer):
         grad_sq, delta_sq = slots["accumulated_grad"], slots["accumulated_delta_var"]
         torch._foreach_mul_(grad_sq, rho)
         torch._foreach_addcmul_(grad_sq, grads, grads, value=1 - rho)
-        rms_delta = torch._foreach_sqrt(torch._foreach_add(delta_sq, eps))
-        rms_grad = torch._foreach_sqrt(torch._foreach_add(grad_sq, eps))
-        delta = torch._foreach_div(torch._foreach_mul(rms_delta, grads), rms_grad)  # the step, negated
+        delta = torch._foreach_add(delta_sq, eps)  # becomes the step, negated: sqrt(D + eps) g / sqrt(G + eps)
+        torch._foreach_sqrt_(delta)
+        torch._foreach_mul_(delta, grads)
+        rms_grad = torch._foreach_add(grad_sq, eps)
+        torch._foreach_sqrt_(rms_grad)
+        torch._foreach_div_(delta, rms_grad)
         torch._foreach_mul_(delta_sq, rho)
         torch._foreach_addcmul_(delta_sq, delta, delta, value=1 - rho)
         torch._foreach_add_(params, delta, alpha=-lr)
