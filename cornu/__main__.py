@@ -1,0 +1,5 @@
+import sys
+
+from cornu.cli import main
+
+sys.exit(main())
