@@ -298,7 +298,7 @@ class Optimizer:
             norms = [n.to(device) for g in grads for n in torch._foreach_norm(g)]
             total = torch.linalg.vector_norm(torch.stack(norms))
             # Keras's form: a no-op below the threshold, NaN (not a silent pass) when the norm is inf/NaN.
-            scale = self.global_clipnorm * torch.minimum(1.0 / total, total.new_tensor(1.0 / self.global_clipnorm))
+            scale = self.global_clipnorm * torch.clamp(total.reciprocal(), max=1.0 / self.global_clipnorm)
             scale = scale + (total - total)
             return [torch._foreach_mul(g, scale.to(g[0].device)) for g in grads]
         if self.clipvalue and self.clipvalue > 0:
@@ -311,10 +311,10 @@ class Optimizer:
     def _update_average(self):
         # Keras: the first step copies the weights (momentum 0), later steps blend; all built params, every call.
         momentum = self.ema_momentum if self.iterations != 0 else 0.0
-        torch._foreach_lerp_(self._averages, [p.detach() for p in self._params], 1.0 - momentum)
+        torch._foreach_lerp_(self._averages, self._params, 1.0 - momentum)  # under no_grad: no detach needed
         frequency = self.ema_overwrite_frequency
         if frequency and (self.iterations + 1) % frequency == 0:
-            torch._foreach_copy_([p.detach() for p in self._params], self._averages)
+            torch._foreach_copy_(self._params, self._averages)
 
     def finalize_variable_values(self, var_list):
         """Copies the moving averages into `var_list` (the built parameters) when `use_ema=True`; else nothing."""
@@ -329,6 +329,10 @@ class Optimizer:
         with torch.no_grad():
             for p, average in zip(var_list, self._averages, strict=True):
                 p.copy_(average)
+
+    def scale_loss(self, loss):
+        """`loss * loss_scale_factor` when a factor is set (the step divides the gradients back), else `loss`."""
+        return loss if self.loss_scale_factor is None else loss * self.loss_scale_factor
 
     # ------------------------------------------------------------------------------------------- weight decay
     def exclude_from_weight_decay(self, var_list=None, var_names=None):

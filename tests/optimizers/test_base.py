@@ -293,3 +293,13 @@ def test_apply_errors_name_the_fix():
     with pytest.raises(ValueError, match="all were None"):
         opt.apply([None])
     assert opt.iterations == 0 and p.item() == 1.0
+
+
+def test_scale_loss_multiplies_by_the_factor_that_apply_divides_out():
+    (p,) = _params([0.0])
+    opt = co.SGD(learning_rate=1.0, loss_scale_factor=4.0)
+    loss = opt.scale_loss((p - 1.0).square().sum())  # d/dp at 0: -2, scaled: -8
+    loss.backward()
+    opt.apply([p.grad], [p])
+    assert p.item() == pytest.approx(2.0)
+    assert co.SGD().scale_loss(3.0) == 3.0

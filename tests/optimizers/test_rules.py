@@ -13,55 +13,87 @@ def _param(values, dtype=torch.float64):
     return torch.nn.Parameter(torch.tensor(values, dtype=dtype))
 
 
+def _np_sgd(k, s, w, g, t):
+    mom, lr = k.get("momentum", 0.0), k["learning_rate"]
+    s["m"] = mom * s["m"] - lr * g
+    return w + (mom * s["m"] - lr * g if k.get("nesterov") else s["m"])
+
+
+def _np_rmsprop(k, s, w, g, t):
+    rho, mom, eps = k.get("rho", 0.9), k.get("momentum", 0.0), k.get("epsilon", 1e-7)
+    s["v"] = rho * s["v"] + (1 - rho) * g * g
+    s["a"] = rho * s["a"] + (1 - rho) * g
+    denominator = s["v"] - s["a"] ** 2 + eps if k.get("centered") else s["v"] + eps
+    s["m"] = mom * s["m"] + k["learning_rate"] * g / np.sqrt(denominator)
+    return w - s["m"]
+
+
+def _np_adagrad(k, s, w, g, t):
+    s["acc"] = s["acc"] + g * g
+    return w - k["learning_rate"] * g / np.sqrt(s["acc"] + k.get("epsilon", 1e-7))
+
+
+def _np_adadelta(k, s, w, g, t):
+    rho, eps = k.get("rho", 0.95), k.get("epsilon", 1e-7)
+    s["v"] = rho * s["v"] + (1 - rho) * g * g
+    delta = -np.sqrt(s["a"] + eps) / np.sqrt(s["v"] + eps) * g
+    s["a"] = rho * s["a"] + (1 - rho) * delta * delta
+    return w + k["learning_rate"] * delta
+
+
+def _np_adam(k, s, w, g, t):
+    lr, b1, b2, eps = k["learning_rate"], k.get("beta_1", 0.9), k.get("beta_2", 0.999), k.get("epsilon", 1e-7)
+    w = w * (1 - lr * k.get("weight_decay", 0.0))
+    s["m"] = b1 * s["m"] + (1 - b1) * g
+    s["v"] = b2 * s["v"] + (1 - b2) * g * g
+    s["vh"] = np.maximum(s["vh"], s["v"]) if k.get("amsgrad") else s["v"]
+    return w - lr * math.sqrt(1 - b2**t) / (1 - b1**t) * s["m"] / (np.sqrt(s["vh"]) + eps)
+
+
+def _np_adamax(k, s, w, g, t):
+    b1, b2, eps = k.get("beta_1", 0.9), k.get("beta_2", 0.999), k.get("epsilon", 1e-7)
+    s["m"] = b1 * s["m"] + (1 - b1) * g
+    s["v"] = np.maximum(b2 * s["v"], np.abs(g))
+    return w - k["learning_rate"] * s["m"] / ((1 - b1**t) * (s["v"] + eps))
+
+
+def _np_nadam(k, s, w, g, t):
+    b1, b2, eps = k.get("beta_1", 0.9), k.get("beta_2", 0.999), k.get("epsilon", 1e-7)
+    u_t, u_next = b1 * (1 - 0.5 * 0.96**t), b1 * (1 - 0.5 * 0.96 ** (t + 1))
+    s["product"] *= u_t
+    s["m"] = b1 * s["m"] + (1 - b1) * g
+    s["v"] = b2 * s["v"] + (1 - b2) * g * g
+    m_hat = u_next * s["m"] / (1 - s["product"] * u_next) + (1 - u_t) * g / (1 - s["product"])
+    return w - k["learning_rate"] * m_hat / (np.sqrt(s["v"] / (1 - b2**t)) + eps)
+
+
+def _np_lion(k, s, w, g, t):
+    b1, b2 = k.get("beta_1", 0.9), k.get("beta_2", 0.99)
+    w = w - k["learning_rate"] * np.sign(b1 * s["m"] + (1 - b1) * g)
+    s["m"] = b2 * s["m"] + (1 - b2) * g
+    return w
+
+
+NP_RULES = {
+    "SGD": _np_sgd,
+    "RMSprop": _np_rmsprop,
+    "Adagrad": _np_adagrad,
+    "Adadelta": _np_adadelta,
+    "Adam": _np_adam,
+    "AdamW": lambda k, *rest: _np_adam({"weight_decay": 0.004, **k}, *rest),
+    "Adamax": _np_adamax,
+    "Nadam": _np_nadam,
+    "Lion": _np_lion,
+}
+
+
 def _np_reference(name, kwargs, w, grads):
-    """The formulas of Keras's docs and papers, one element-wise numpy step at a time, in float64."""
-    lr = kwargs.get("learning_rate", 0.05)
-    b1, b2, eps = kwargs.get("beta_1", 0.9), kwargs.get("beta_2", 0.999), kwargs.get("epsilon", 1e-7)
-    s = {"m": np.zeros_like(w), "v": np.zeros_like(w), "vh": np.zeros_like(w), "a": np.zeros_like(w)}
-    s["acc"] = np.full_like(w, kwargs.get("initial_accumulator_value", 0.1))
-    product = 1.0
+    """The formulas of Keras's docs and the papers, one element-wise numpy step at a time, in float64."""
+    kwargs = {"learning_rate": 0.05, **kwargs}
+    state = {key: np.zeros_like(w) for key in ("m", "v", "vh", "a")}
+    state["acc"], state["product"] = np.full_like(w, kwargs.get("initial_accumulator_value", 0.1)), 1.0
     for t, g in enumerate(grads, start=1):
-        if name == "SGD":
-            mom = kwargs.get("momentum", 0.0)
-            s["m"] = mom * s["m"] - lr * g
-            w = w + (mom * s["m"] - lr * g if kwargs.get("nesterov") else s["m"])
-        elif name == "RMSprop":
-            rho, mom = kwargs.get("rho", 0.9), kwargs.get("momentum", 0.0)
-            s["v"] = rho * s["v"] + (1 - rho) * g * g
-            s["a"] = rho * s["a"] + (1 - rho) * g
-            denom = s["v"] - s["a"] ** 2 + eps if kwargs.get("centered") else s["v"] + eps
-            s["m"] = mom * s["m"] + lr * g / np.sqrt(denom)
-            w = w - s["m"]
-        elif name == "Adagrad":
-            s["acc"] = s["acc"] + g * g
-            w = w - lr * g / np.sqrt(s["acc"] + eps)
-        elif name == "Adadelta":
-            rho = kwargs.get("rho", 0.95)
-            s["v"] = rho * s["v"] + (1 - rho) * g * g
-            delta = -np.sqrt(s["a"] + eps) / np.sqrt(s["v"] + eps) * g
-            s["a"] = rho * s["a"] + (1 - rho) * delta * delta
-            w = w + lr * delta
-        elif name in ("Adam", "AdamW"):
-            w = w * (1 - lr * kwargs.get("weight_decay", 0.004 if name == "AdamW" else 0.0))
-            s["m"] = b1 * s["m"] + (1 - b1) * g
-            s["v"] = b2 * s["v"] + (1 - b2) * g * g
-            s["vh"] = np.maximum(s["vh"], s["v"]) if kwargs.get("amsgrad") else s["v"]
-            w = w - lr * math.sqrt(1 - b2**t) / (1 - b1**t) * s["m"] / (np.sqrt(s["vh"]) + eps)
-        elif name == "Adamax":
-            s["m"] = b1 * s["m"] + (1 - b1) * g
-            s["v"] = np.maximum(b2 * s["v"], np.abs(g))
-            w = w - lr * s["m"] / ((1 - b1**t) * (s["v"] + eps))
-        elif name == "Nadam":
-            u_t, u_next = b1 * (1 - 0.5 * 0.96**t), b1 * (1 - 0.5 * 0.96 ** (t + 1))
-            product *= u_t
-            s["m"] = b1 * s["m"] + (1 - b1) * g
-            s["v"] = b2 * s["v"] + (1 - b2) * g * g
-            m_hat = u_next * s["m"] / (1 - product * u_next) + (1 - u_t) * g / (1 - product)
-            w = w - lr * m_hat / (np.sqrt(s["v"] / (1 - b2**t)) + eps)
-        elif name == "Lion":
-            b2 = kwargs.get("beta_2", 0.99)
-            w = w - lr * np.sign(b1 * s["m"] + (1 - b1) * g)
-            s["m"] = b2 * s["m"] + (1 - b2) * g
+        w = NP_RULES[name](kwargs, state, w, g, t)
     return w
 
 
