@@ -241,6 +241,29 @@ def test_categorical_focal_crossentropy_closed_form(alpha, rng):
     np.testing.assert_allclose(got.numpy(), _categorical_focal(y_true, y_pred, np.asarray(alpha), 2.0), rtol=1e-10)
 
 
+def test_dice_and_tversky_closed_forms(rng):
+    y_true, y_pred = _data("binary", rng, (3, 4, 4))
+    tp, total = (y_true * y_pred).sum((1, 2)), y_true.sum((1, 2)) + y_pred.sum((1, 2))
+    got = L.dice(_t(y_true), _t(y_pred), axis=(1, 2))
+    np.testing.assert_allclose(got.numpy(), 1 - 2 * tp / (total + EPS), rtol=1e-12)
+    assert L.dice(_t(y_true), _t(y_pred)).item() == pytest.approx(1 - 2 * tp.sum() / (total.sum() + EPS), rel=1e-12)
+    missed, extra = ((1 - y_pred) * y_true).sum((1, 2)), (y_pred * (1 - y_true)).sum((1, 2))
+    got = L.tversky(_t(y_true), _t(y_pred), alpha=0.3, beta=0.7, axis=(1, 2))
+    np.testing.assert_allclose(got.numpy(), 1 - tp / (tp + 0.3 * missed + 0.7 * extra + EPS), rtol=1e-12)
+    half = L.tversky(_t(y_true), _t(y_pred), axis=(1, 2))
+    np.testing.assert_allclose(half.numpy(), L.dice(_t(y_true), _t(y_pred), axis=(1, 2)).numpy(), rtol=1e-6)
+
+
+def test_categorical_generalized_cross_entropy_closed_form(rng):
+    labels, probabilities = rng.integers(0, 4, size=(6,)), _data("distribution", rng, (6, 4))[1]
+    want = (1 - probabilities[np.arange(6), labels] ** 0.3) / 0.3
+    for y_true in (labels, labels[:, None]):  # (batch, 1) targets too, where Keras broadcasts wrongly
+        got = L.categorical_generalized_cross_entropy(torch.tensor(y_true), _t(probabilities), q=0.3)
+        np.testing.assert_allclose(got.numpy(), want, rtol=1e-12)
+    with pytest.raises(ValueError, match="q=1.5"):
+        L.CategoricalGeneralizedCrossEntropy(q=1.5)
+
+
 def test_cosine_similarity_of_a_zero_vector_is_zero():
     assert L.cosine_similarity(_t([[0.0, 0.0]]), _t([[1.0, 2.0]])).item() == 0.0
 
@@ -338,6 +361,8 @@ COMPILED = [
     (L.CategoricalCrossentropy(), "one_hot"),
     (L.CategoricalFocalCrossentropy(alpha=[0.1, 0.2, 0.3, 0.4]), "one_hot"),
     (L.SparseCategoricalCrossentropy(from_logits=True), "sparse"),
+    (L.SparseCategoricalCrossentropy(ignore_class=0), "sparse"),
+    (L.Dice(), "binary"),
     (L.KLDivergence(), "distribution"),
 ]
 
@@ -352,6 +377,18 @@ def test_call_compiles_to_one_graph_so_it_never_syncs_the_host(loss, kind, rng):
     torch._dynamo.reset()  # every instance shares Loss.__call__: start each from an empty compile cache
     compiled = torch.compile(loss, backend="eager", fullgraph=True)  # fails on .item() or a branch on values
     torch.testing.assert_close(compiled(y_true, y_pred, weights), loss(y_true, y_pred, weights))
+
+
+def test_losses_compute_on_the_prediction_device():
+    # The meta device stands in for a GPU: any tensor made on the CPU by mistake would fail to combine with it.
+    y_pred, weights = torch.empty(4, 3, 2, device="meta"), torch.empty(4, 3, device="meta")
+    y_pred._keras_mask = torch.empty(4, 3, dtype=torch.bool, device="meta")
+    names = [n for n in L.__all__ if n[0].isupper() and isinstance(getattr(L, n), type) and "Loss" not in n]
+    for name in names:
+        sparse = name in ("SparseCategoricalCrossentropy", "CategoricalGeneralizedCrossEntropy")
+        y_true = torch.empty(4, 3, device="meta") if sparse else np.ones((4, 3, 2), np.float32)
+        for reduction in ("sum_over_batch_size", "mean_with_sample_weight", "none"):
+            assert getattr(L, name)(reduction=reduction)(y_true, y_pred, weights).device.type == "meta", name
 
 
 # ---- Loss subclasses and LossFunctionWrapper ----
@@ -476,6 +513,8 @@ def test_reduce_weighted_values_rejects_unknown_reduction():
         ("mae", (600, 1), (None, 5)),
         ("huber_loss", (600, 4, 2), (None, None, 2)),
         ("kld", (600, 3), (None, 3)),
+        (L.Dice(axis=(1, 2)), (600, 8, 8, 1), (None, 8, 8, 1)),
+        (L.CategoricalGeneralizedCrossEntropy(), (600,), (None, 4)),
         (lambda y_true, y_pred: y_pred, (600, 2), (None, 9)),
     ],
 )

@@ -18,6 +18,7 @@ from cornu.losses.probabilistic import (
     BinaryFocalCrossentropy,
     CategoricalCrossentropy,
     CategoricalFocalCrossentropy,
+    CategoricalGeneralizedCrossEntropy,
     KLDivergence,
     Poisson,
     SparseCategoricalCrossentropy,
@@ -25,6 +26,7 @@ from cornu.losses.probabilistic import (
     binary_focal_crossentropy,
     categorical_crossentropy,
     categorical_focal_crossentropy,
+    categorical_generalized_cross_entropy,
     kl_divergence,
     poisson,
     sparse_categorical_crossentropy,
@@ -45,6 +47,7 @@ from cornu.losses.regression import (
     mean_squared_error,
     mean_squared_logarithmic_error,
 )
+from cornu.losses.segmentation import Dice, Tversky, dice, tversky
 from cornu.losses.serialization import deserialize, get, serialize
 from cornu.losses.targets import check_targets
 
@@ -64,8 +67,10 @@ __all__ = [
     "BinaryFocalCrossentropy",
     "CategoricalCrossentropy",
     "CategoricalFocalCrossentropy",
+    "CategoricalGeneralizedCrossEntropy",
     "CategoricalHinge",
     "CosineSimilarity",
+    "Dice",
     "Hinge",
     "Huber",
     "KLDivergence",
@@ -77,12 +82,15 @@ __all__ = [
     "Poisson",
     "SparseCategoricalCrossentropy",
     "SquaredHinge",
+    "Tversky",
     "binary_crossentropy",
     "binary_focal_crossentropy",
     "categorical_crossentropy",
     "categorical_focal_crossentropy",
+    "categorical_generalized_cross_entropy",
     "categorical_hinge",
     "cosine_similarity",
+    "dice",
     "hinge",
     "huber",
     "kl_divergence",
@@ -94,6 +102,7 @@ __all__ = [
     "poisson",
     "sparse_categorical_crossentropy",
     "squared_hinge",
+    "tversky",
     "mse",
     "MSE",
     "mae",

@@ -18,6 +18,7 @@ __all__ = [
     "categorical_crossentropy",
     "categorical_focal_crossentropy",
     "sparse_categorical_crossentropy",
+    "categorical_generalized_cross_entropy",
     "kl_divergence",
     "poisson",
     "BinaryCrossentropy",
@@ -25,6 +26,7 @@ __all__ = [
     "CategoricalCrossentropy",
     "CategoricalFocalCrossentropy",
     "SparseCategoricalCrossentropy",
+    "CategoricalGeneralizedCrossEntropy",
     "KLDivergence",
     "Poisson",
 ]
@@ -195,6 +197,30 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
         # The ignored entries are 0 already; the mask also takes them out of the mean's denominator.
         setattr(losses, MASK_ATTRIBUTE, target != ignore_index)
     return losses
+
+
+def categorical_generalized_cross_entropy(y_true, y_pred, q):
+    """Generalized cross entropy `(1 - p ** q) / q`, `p` being the probability of the true class (Zhang & Sabuncu,
+    2018): near crossentropy as `q` nears 0, near mean absolute error as it nears 1, robust to noisy labels.
+
+    Args:
+        y_true: Class indices, shape `(batch,)` or `(batch, 1)`.
+        y_pred: Class probabilities, shape `(batch, num_classes)`.
+        q: The noise parameter, in `(0, 1)`.
+
+    Returns:
+        A tensor of shape `(batch,)`.
+
+    Example:
+    >>> [round(v, 4) for v in categorical_generalized_cross_entropy([1], [[0.75, 0.25]], q=0.5).tolist()]
+    [1.0]
+    """
+    y_true, y_pred = as_float_pair(y_true, y_pred)
+    if y_true.dim() == y_pred.dim() and y_true.shape[-1] == 1:
+        # Keras one-hot encodes a (batch, 1) target to (batch, 1, classes) and broadcasts; cornu drops the 1.
+        y_true = y_true.squeeze(-1)
+    p = y_pred.gather(-1, y_true.long().unsqueeze(-1)).squeeze(-1)
+    return (1.0 - p.pow(q)) / q
 
 
 def kl_divergence(y_true, y_pred):
@@ -399,6 +425,28 @@ class SparseCategoricalCrossentropy(BuiltinLoss):
             raise ValueError(f"`ignore_class` must be an integer class index or None. Received: {ignore_class!r}")
         options = {"from_logits": bool(from_logits), "ignore_class": ignore_class, "axis": check_axis(axis)}
         super().__init__(sparse_categorical_crossentropy, reduction, name, dtype, **options)
+
+
+class CategoricalGeneralizedCrossEntropy(BuiltinLoss):
+    """Generalized cross entropy (`categorical_generalized_cross_entropy`), for integer targets and noisy labels.
+
+    Args:
+        q: The noise parameter, a float in `(0, 1)`. Defaults to `0.5`.
+        reduction: See `Loss`. Defaults to `"sum_over_batch_size"`.
+        name: Defaults to `"categorical_generalized_cross_entropy"`.
+        dtype: The float type to compute in. Defaults to `None` (floatx).
+
+    Example:
+    >>> round(CategoricalGeneralizedCrossEntropy()([1, 0], [[0.75, 0.25], [0.75, 0.25]]).item(), 4)
+    0.634
+    """
+
+    def __init__(
+        self, q=0.5, reduction="sum_over_batch_size", name="categorical_generalized_cross_entropy", dtype=None
+    ):
+        if isinstance(q, bool) or not isinstance(q, (int, float)) or not 0 < q < 1:
+            raise ValueError(f"`q` must be a float in the open interval (0, 1). Received: q={q!r}")
+        super().__init__(categorical_generalized_cross_entropy, reduction, name, dtype, q=q)
 
 
 class KLDivergence(BuiltinLoss):

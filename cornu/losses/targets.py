@@ -11,6 +11,7 @@ import warnings
 from cornu.losses import margin as _margin
 from cornu.losses import probabilistic as _probabilistic
 from cornu.losses import regression as _regression
+from cornu.losses import segmentation as _segmentation
 from cornu.losses.base import LossFunctionWrapper
 from cornu.losses.serialization import get
 from cornu.utils.shapes import format_shape
@@ -24,6 +25,7 @@ _FAMILIES = {
     _probabilistic.categorical_focal_crossentropy: "one_hot",
     _margin.categorical_hinge: "one_hot",
     _probabilistic.sparse_categorical_crossentropy: "sparse",
+    _probabilistic.categorical_generalized_cross_entropy: "sparse",
     _probabilistic.binary_crossentropy: "binary",
     _probabilistic.binary_focal_crossentropy: "binary",
     **{
@@ -40,6 +42,8 @@ _FAMILIES = {
             _probabilistic.poisson,
             _margin.hinge,
             _margin.squared_hinge,
+            _segmentation.dice,
+            _segmentation.tversky,
         )
     },
 }

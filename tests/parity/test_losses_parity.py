@@ -74,6 +74,10 @@ CLASS_CASES = [
     ("CategoricalFocalCrossentropy", {}, "one_hot"),
     ("CategoricalFocalCrossentropy", {"alpha": 0.5, "gamma": 1.0, "label_smoothing": 0.1}, "one_hot"),
     ("CategoricalFocalCrossentropy", {"from_logits": True}, "one_hot_logits"),
+    ("Dice", {}, "binary"),
+    ("Dice", {"axis": (1,)}, "binary"),
+    ("Tversky", {}, "binary"),
+    ("Tversky", {"alpha": 0.3, "beta": 0.7, "axis": (1,)}, "binary"),
 ]
 
 
@@ -122,6 +126,19 @@ def test_sparse_ignore_class_matches_keras_including_the_mean_over_kept_entries(
     kwargs = {"from_logits": from_logits, "ignore_class": -1}
     ours, ref = _pair("SparseCategoricalCrossentropy", kwargs, reduction=reduction)
     np.testing.assert_allclose(ours(y_true, y_pred).numpy(), _np(ref(y_true, y_pred)), rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.parametrize("q", [0.2, 0.5, 0.9])
+@pytest.mark.parametrize("reduction", ["sum_over_batch_size", "sum", "none"])
+def test_categorical_generalized_cross_entropy_matches_keras(q, reduction, rng):
+    y_true = rng.integers(0, 5, size=(6,)).astype(np.float32)
+    y_pred = _data("distribution", rng, (6, 5))[1]
+    weights = rng.uniform(0, 2, size=(6,)).astype(np.float32)
+    ours, ref = _pair("CategoricalGeneralizedCrossEntropy", {"q": q}, reduction=reduction)
+    np.testing.assert_allclose(ours(y_true, y_pred).numpy(), _np(ref(y_true, y_pred)), rtol=RTOL, atol=ATOL)
+    got = ours(y_true, y_pred, weights).numpy()
+    np.testing.assert_allclose(got, _np(ref(y_true, y_pred, weights)), rtol=RTOL, atol=ATOL)
+    assert ours.get_config() == ref.get_config()
 
 
 def test_sequence_losses_with_per_timestep_weights_match_keras(rng):
@@ -195,6 +212,9 @@ FUNCTION_CASES = [
     ("categorical_crossentropy", {"axis": 0}, "one_hot"),
     ("categorical_focal_crossentropy", {"alpha": [0.1, 0.2, 0.3]}, "one_hot"),
     ("categorical_focal_crossentropy", {"from_logits": True, "label_smoothing": 0.2}, "one_hot_logits"),
+    ("dice", {}, "binary"),
+    ("dice", {"axis": 1}, "binary"),
+    ("tversky", {"alpha": 0.2, "beta": 0.8, "axis": 1}, "binary"),
 ]
 
 
