@@ -1,0 +1,185 @@
+"""`model.summary()` against the real Keras 3: the same models, with the same names, print the same text.
+
+Both summaries are captured with `print_fn` (Keras renders them without colour then, and hands over one string).
+The only normalisation is the names: every layer and model is named explicitly on both sides, so Keras's and
+cornu's name counters (which differ with what ran before) do not enter the comparison. The terminal width is fixed
+through `COLUMNS`, which both Keras's default `line_length` and rich read.
+"""
+
+import numpy as np
+import pytest
+import torch
+
+import cornu
+from cornu.layers import Input
+from cornu.models import Model, Sequential
+
+keras = pytest.importorskip("keras")
+kl = keras.layers
+# Keras 3 prefers Input(...) to `input_dim`/`input_shape`; the seeds use the latter, so both sides are built that way.
+pytestmark = pytest.mark.filterwarnings("ignore:Do not pass an `input_shape`:UserWarning")
+
+
+@pytest.fixture(autouse=True)
+def _columns(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "100")
+
+
+def _text(model, **kwargs):
+    received = []
+    model.summary(print_fn=received.append, **kwargs)
+    assert len(received) == 1  # Keras calls print_fn once, with the whole summary
+    return received[0]
+
+
+def _seed_models():
+    def stack(lib):
+        layers = lib.layers
+        return [
+            layers.Dense(128, input_dim=200, name="dense"),
+            layers.Activation("sigmoid", name="activation"),
+            layers.Dense(256, name="dense_1"),
+            layers.Activation("sigmoid", name="activation_1"),
+            layers.Dense(5, name="dense_2"),
+            layers.Activation("softmax", name="activation_2"),
+        ]
+
+    return keras.Sequential(stack(keras), name="sequential"), Sequential(stack(cornu), name="sequential")
+
+
+class _KerasJoin(keras.layers.Layer):
+    """Joins two inputs along the last axis (a merging layer defined here, the same on both sides)."""
+
+    def call(self, inputs):
+        return keras.ops.concatenate(inputs, axis=-1)
+
+
+class Join(cornu.layers.Layer):
+    def call(self, inputs):
+        return torch.cat(inputs, dim=-1)
+
+
+_KerasJoin.__name__ = "Join"
+
+
+def _two_input_models(keras_join, cornu_join):
+    def build(lib, join_layer, model_cls, input_fn):
+        a, b = input_fn(shape=(3,), name="a"), input_fn(shape=(5,), name="b")
+        joined = join_layer(name="join")([a, b])
+        hidden = lib.layers.Dense(4, name="hidden")(joined)
+        out = lib.layers.Dense(2, name="out")(lib.layers.Activation("relu", name="relu")(hidden))
+        return model_cls(inputs=[a, b], outputs=out, name="functional")
+
+    return build(keras, keras_join, keras.Model, keras.Input), build(cornu, cornu_join, Model, Input)
+
+
+def test_seed_model_summary_matches_keras():
+    ref, ours = _seed_models()
+    text = _text(ours)
+    assert " Total params: 60,037 (234.52 KB)" in text
+    assert text == _text(ref)
+
+
+def test_seed_model_options_match_keras():
+    ref, ours = _seed_models()
+    for options in (
+        {"show_trainable": True},
+        {"line_length": 60},
+        {"line_length": 70, "positions": [0.5, 0.75, 1.0]},
+        {"layer_range": ["dense_1", "activation_1"]},
+        {"layer_range": ["activation_2", "dense"]},
+        {"layer_range": ["dense_.*", "dense_.*"]},
+    ):
+        assert _text(ours, **options) == _text(ref, **options), options
+
+
+def test_two_input_functional_summary_matches_keras():
+    ref, ours = _two_input_models(_KerasJoin, Join)
+    text = _text(ours)
+    assert "Connected to" in text and "a[0][0], b[0][0]" in text
+    assert text == _text(ref)
+    assert _text(ours, show_trainable=True) == _text(ref, show_trainable=True)
+
+
+def test_concatenate_summary_matches_keras():
+    if not hasattr(cornu.layers, "Concatenate"):
+        pytest.skip("cornu.layers.Concatenate is not there yet; the custom Join layer covers merging")
+    ref, ours = _two_input_models(kl.Concatenate, cornu.layers.Concatenate)
+    assert _text(ours) == _text(ref)
+
+
+def test_chain_functional_lists_its_input_layer_like_keras():
+    def build(lib, model_cls, input_fn):
+        x = input_fn(shape=(4,), name="x")
+        y = lib.layers.Dense(3, name="d1")(x)
+        return model_cls(x, lib.layers.Dense(2, name="d2")(y), name="chain")
+
+    ours, ref = build(cornu, Model, Input), build(keras, keras.Model, keras.Input)
+    text = _text(ours)
+    assert "x (InputLayer)" in text and "Connected to" not in text
+    assert text == _text(ref)
+
+
+def test_non_trainable_layer_matches_keras():
+    def build(lib, sequential):
+        return sequential(
+            [
+                lib.layers.Dense(8, input_shape=(3,), name="frozen", trainable=False),
+                lib.layers.Dense(2, name="head"),
+            ],
+            name="partly_frozen",
+        )
+
+    ours, ref = build(cornu, Sequential), build(keras, keras.Sequential)
+    text = _text(ours, show_trainable=True)
+    assert " Non-trainable params: 32 (128.00 B)" in text
+    assert text == _text(ref, show_trainable=True)
+    assert _text(ours) == _text(ref)
+
+
+def test_unbuilt_sequential_matches_keras():
+    def build(lib, sequential):
+        return sequential([lib.layers.Dense(4, name="d1"), lib.layers.Dense(2, name="d2")], name="unbuilt")
+
+    ours, ref = build(cornu, Sequential), build(keras, keras.Sequential)
+    text = _text(ours)
+    assert "0 (unbuilt)" in text and " Total params: 0 (0.00 B)" in text
+    assert text == _text(ref)
+
+
+def test_nested_model_expanded_matches_keras():
+    def build(lib, sequential, input_fn):
+        inner = sequential([input_fn(shape=(4,)), lib.layers.Dense(3, name="in1"), lib.layers.Dense(2, name="in2")])
+        inner.name = "inner"
+        outer = sequential([input_fn(shape=(4,)), inner, lib.layers.Dense(1, name="head")], name="outer")
+        inner.trainable = False
+        return outer
+
+    ours = build(cornu, Sequential, Input)
+    ref = build(keras, keras.Sequential, keras.Input)
+    for options in ({}, {"expand_nested": True}, {"expand_nested": True, "show_trainable": True}):
+        assert _text(ours, **options) == _text(ref, **options), options
+    assert "   └ in1 (Dense)" in _text(ours, expand_nested=True)
+
+
+def test_optimizer_params_after_fit_match_keras():
+    ref, ours = _seed_models()
+    x, y = np.zeros((4, 200), "float32"), np.zeros((4, 5), "float32")
+    for model in (ref, ours):
+        model.compile(optimizer="adam", loss="mse")
+    assert _text(ours) == _text(ref)  # compiled but not trained: no optimizer line yet
+    assert "Optimizer params" not in _text(ours)
+    for model in (ref, ours):
+        model.fit(x, y, epochs=1, verbose=0)
+    text = _text(ours)
+    assert " Optimizer params: 120,076 (469.05 KB)" in text
+    assert " Total params: 180,113 (703.57 KB)" in text
+    assert text == _text(ref)
+
+
+def test_narrow_terminal_matches_keras(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "72")  # default line_length becomes 68
+    ref, ours = _seed_models()
+    assert _text(ours) == _text(ref)
+    ref, ours = _two_input_models(_KerasJoin, Join)
+    assert _text(ours) == _text(ref)
