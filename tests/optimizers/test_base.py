@@ -303,3 +303,32 @@ def test_scale_loss_multiplies_by_the_factor_that_apply_divides_out():
     opt.apply([p.grad], [p])
     assert p.item() == pytest.approx(2.0)
     assert co.SGD().scale_loss(3.0) == 3.0
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {},
+        {"clipnorm": 1.0, "weight_decay": 0.1},
+        {"global_clipnorm": 1.0, "use_ema": True, "ema_overwrite_frequency": 2},
+        {"clipvalue": 0.1, "gradient_accumulation_steps": 2, "loss_scale_factor": 2.0},
+    ],
+)
+@pytest.mark.parametrize("name", ["SGD", "RMSprop", "Adagrad", "Adadelta", "Adam", "AdamW", "Adamax", "Nadam", "Lion"])
+def test_a_step_never_reads_a_tensor_on_the_host(name, kwargs, monkeypatch):
+    """The hot path keeps numbers on the host side and tensors on the device: no .item(), bool(), float(), ..."""
+    params = _params([[1.0, 2.0], [3.0, 4.0]], [0.5, -0.5])
+    opt = getattr(co, name)(learning_rate=co.schedules.ExponentialDecay(0.1, 2, 0.5), **kwargs)
+    opt.build(params)
+    before = [p.detach().clone() for p in params]
+
+    def forbidden(*args, **kw):
+        raise AssertionError("a host sync in the optimizer step")
+
+    for method in ("item", "tolist", "numpy", "cpu", "__bool__", "__float__", "__int__", "__index__"):
+        monkeypatch.setattr(torch.Tensor, method, forbidden)
+    for _ in range(4):
+        opt.apply(_grads([[1.0, -1.0], [0.5, 2.0]], [0.3, 0.0]))
+    monkeypatch.undo()
+    assert opt.iterations == (2 if "gradient_accumulation_steps" in kwargs else 4)
+    assert not torch.equal(params[0].detach(), before[0])

@@ -231,3 +231,39 @@ def test_schedules_match_keras_at_many_steps(name, args, kwargs):
     got = [ours(step) for step in steps]
     assert all(isinstance(g, float) for g in got)
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-7)
+
+
+# ------------------------------------------------------------------------------- deliberate differences from Keras
+def test_difference_config_learning_rate_is_the_float_given_not_a_float32_round_trip():
+    ref, ours = keras.optimizers.Adam(learning_rate=0.001), co.Adam(learning_rate=0.001)
+    assert ref.get_config()["learning_rate"] == pytest.approx(0.001, rel=1e-7)
+    assert ref.get_config()["learning_rate"] != 0.001  # Keras stores it in a float32 variable
+    assert ours.get_config()["learning_rate"] == 0.001
+
+
+def test_difference_integer_learning_rate_is_accepted():
+    with pytest.raises(ValueError, match="learning_rate"):
+        keras.optimizers.SGD(learning_rate=1)
+    assert co.SGD(learning_rate=1).learning_rate == 1.0
+
+
+def test_difference_decay_is_refused_with_the_schedule_to_use_where_keras_ignores_it():
+    with pytest.warns(UserWarning, match="will be ignored"):
+        keras.optimizers.SGD(decay=0.1)
+    with pytest.raises(ValueError, match="InverseTimeDecay"):
+        co.SGD(decay=0.1)
+    with pytest.raises(ValueError, match="not recognized"):
+        keras.optimizers.Adam(lr=0.1)
+    with pytest.raises(ValueError, match="use learning_rate=0.1|Use learning_rate=0.1"):
+        co.Adam(lr=0.1)
+
+
+def test_difference_saved_iteration_is_int64_and_serialize_names_the_public_module():
+    weights, grads = _data(steps=1)
+    ref, ours = _pair("SGD", {})
+    _run(ref, ours, weights, grads)
+    assert str(ref.variables[0].dtype) == "int32"  # torch backend
+    assert ours.variables[0].dtype == torch.int64 and ours.variables[0].item() == 1
+    assert keras.optimizers.serialize(ref)["module"].startswith("keras.src.backend.torch")
+    assert co.serialize(ours)["module"] == "keras.optimizers"  # the public path, loadable by Keras too
+    assert keras.optimizers.deserialize(co.serialize(ours)).get_config()["learning_rate"] == pytest.approx(0.05)
