@@ -50,7 +50,7 @@ class Metric:
 
     def __setattr__(self, name, value):
         # Sub-metrics assigned as attributes share their state through `variables`, as Keras tracks them.
-        if isinstance(value, Metric) and name != "_parent" and value not in self._metrics:
+        if isinstance(value, Metric) and value not in self._metrics:
             self._metrics.append(value)
         object.__setattr__(self, name, value)
 
@@ -124,10 +124,14 @@ class Metric:
         return self.result()
 
     def to(self, device):
-        """Moves the state to `device` in place (the same tensor objects), and returns the metric."""
+        """Moves the state (and constants) to `device`, and returns the metric.
+
+        Every attribute that held a state tensor (directly, or in a list or dict) holds the moved one after.
+        """
         device = torch.device(device)
-        for tensor in self._variables + self._constants:
-            tensor.data = tensor.data.to(device)
+        moved = {id(t): _moved(t, device) for t in self._variables + self._constants}
+        for key, value in list(vars(self).items()):
+            object.__setattr__(self, key, _rebind(value, moved))
         for metric in self._metrics:
             metric.to(device)
         self._device = device
@@ -319,6 +323,24 @@ def _attach_assign(tensor):
     tensor.assign = lambda value: tensor.copy_(torch.as_tensor(value, dtype=tensor.dtype, device=tensor.device))
     tensor.assign_add = lambda value: tensor.add_(torch.as_tensor(value, dtype=tensor.dtype, device=tensor.device))
     tensor.assign_sub = lambda value: tensor.sub_(torch.as_tensor(value, dtype=tensor.dtype, device=tensor.device))
+
+
+def _moved(tensor, device):
+    new = tensor.to(device)
+    if hasattr(tensor, "variable_name"):
+        new.variable_name, new.aggregation = tensor.variable_name, tensor.aggregation
+        _attach_assign(new)
+    return new
+
+
+def _rebind(value, moved):
+    if isinstance(value, torch.Tensor):
+        return moved.get(id(value), value)
+    if isinstance(value, list):
+        return [_rebind(v, moved) for v in value]
+    if isinstance(value, dict):
+        return {k: _rebind(v, moved) for k, v in value.items()}
+    return value
 
 
 def _resolve_fn(fn):
