@@ -88,7 +88,9 @@ class CompiledMetrics:
         self.entries = []  # (output index, metric, weighted)
 
     def build(self, output_names, losses, y_true, y_pred):
-        prefix_outputs = len(output_names) > 1
+        self.entries = []
+        prefix = (lambda index: f"{output_names[index]}_") if len(output_names) > 1 else (lambda index: "")
+        taken = {}
         for spec, weighted in ((self.spec, False), (self.weighted_spec, True)):
             if not spec:
                 continue
@@ -96,8 +98,7 @@ class CompiledMetrics:
             for index, identifiers in enumerate(per_output):
                 for identifier in identifiers:
                     metric = metrics_module.get_compile_metric(identifier, losses[index], y_true[index], y_pred[index])
-                    if prefix_outputs:
-                        metric.name = f"{output_names[index]}_{metric.name}"
+                    metric.name = _unique_metric_name(taken, prefix(index), metric.name, weighted)
                     self.entries.append((index, metric, weighted))
 
     @property
@@ -112,6 +113,23 @@ class CompiledMetrics:
     def reset(self):
         for _, metric, _ in self.entries:
             metric.reset_state()
+
+
+def _unique_metric_name(taken, prefix, name, weighted):
+    """Keras 3's History names: a repeated name gets `_1`, `_2`, ...; a weighted metric that repeats an
+    unweighted one is called `weighted_<name>` (see keras/src/trainers/compile_utils.py, `result`)."""
+    candidate = prefix + name
+    if candidate not in taken:
+        taken[candidate] = 1
+        return candidate
+    if weighted:
+        candidate = f"{prefix}weighted_{name}"
+        if candidate not in taken:
+            taken[candidate] = 1
+            return candidate
+    index = taken[candidate]
+    taken[candidate] += 1
+    return f"{candidate}_{index}"
 
 
 def _metrics_per_output(spec, output_names):
