@@ -1,12 +1,22 @@
-"""Core layers: `Dense` (the fully connected layer) and `Activation`."""
+"""Core layers: `Dense` (the fully connected layer), `Activation`, `Embedding`, `Lambda`, `Identity`, `Masking`."""
+
+import base64
+import importlib
+import inspect
+import marshal
+import types
+import warnings
 
 import torch
+import torch.nn.functional as F
 
 from cornu import activations, constraints, initializers, regularizers
+from cornu.layers import symbolic
 from cornu.layers.base import Layer
+from cornu.utils import tree
 from cornu.utils.shapes import format_shape
 
-__all__ = ["Dense", "Activation", "dense"]
+__all__ = ["Dense", "Activation", "Embedding", "Lambda", "Identity", "Masking", "dense"]
 
 
 def dense(inputs, kernel, bias=None):
@@ -169,3 +179,279 @@ class Activation(Layer):
 
     def get_config(self):
         return {**super().get_config(), "activation": activations.serialize(self.activation)}
+
+
+class Embedding(Layer):
+    """Turns integer indices into dense vectors: row `i` of the `(input_dim, output_dim)` matrix `embeddings`.
+
+    Args:
+        input_dim: Positive integer, the vocabulary size (largest index + 1).
+        output_dim: Positive integer, the size of each vector.
+        embeddings_initializer: Defaults to `"uniform"` (uniform on `[-0.05, 0.05]`).
+        embeddings_regularizer: Optional penalty on the matrix. Defaults to `None`.
+        embeddings_constraint: Optional projection of the matrix after each update. Defaults to `None`.
+        mask_zero: Whether index 0 is padding: `compute_mask` then returns `inputs != 0` for the layers after it.
+            Defaults to `False`.
+        weights: Optional `[matrix]` (or the matrix) to start from. Defaults to `None`.
+
+    Input shape: `(batch, ...)` integers. Output shape: `(batch, ..., output_dim)`.
+
+    Example:
+    >>> layer = Embedding(3, 2, embeddings_initializer="ones", mask_zero=True)
+    >>> layer(np.array([[0, 2]])).tolist()
+    [[[1.0, 1.0], [1.0, 1.0]]]
+    >>> layer.compute_mask(np.array([[0, 2]])).tolist()
+    [[False, True]]
+    """
+
+    def __init__(
+        self,
+        input_dim,
+        output_dim,
+        embeddings_initializer="uniform",
+        embeddings_regularizer=None,
+        embeddings_constraint=None,
+        mask_zero=False,
+        weights=None,
+        **kwargs,
+    ):
+        for arg, value in (("input_dim", input_dim), ("output_dim", output_dim)):
+            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+                raise ValueError(f"Embedding's {arg} must be a positive integer. Received: {arg}={value!r}")
+        if kwargs.pop("input_length", None) is not None:
+            warnings.warn("Embedding's `input_length` is deprecated (Keras 3 ignores it); remove it.", stacklevel=2)
+        kwargs.pop("quantization_config", None)  # Keras 3.15 configs carry it (None unless quantized)
+        super().__init__(**kwargs)
+        self.input_dim, self.output_dim = input_dim, output_dim
+        self.embeddings_initializer = initializers.get(embeddings_initializer)
+        self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
+        self.embeddings_constraint = constraints.get(embeddings_constraint)
+        self.mask_zero = bool(mask_zero)
+        self.supports_masking = self.mask_zero
+        self.autocast = False  # indices must not become floats
+        self.build_from_shape(None)  # the matrix's shape is known now (Keras builds at construction too)
+        if weights is not None:
+            self.set_weights(weights if isinstance(weights, list) and len(weights) == 1 else [weights])
+
+    def build(self, input_shape=None):
+        self.embeddings = self.add_weight(
+            (self.input_dim, self.output_dim),
+            self.embeddings_initializer,
+            name="embeddings",
+            regularizer=self.embeddings_regularizer,
+            constraint=self.embeddings_constraint,
+        )
+
+    def call(self, inputs):
+        if inputs.dtype not in (torch.int32, torch.int64):
+            inputs = inputs.to(torch.int64)  # as Keras, float indices are truncated
+        return F.embedding(inputs, self.embeddings)
+
+    def compute_mask(self, inputs, previous_mask=None):
+        if not self.mask_zero:
+            return None
+        return torch.as_tensor(inputs) != 0
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape) + (self.output_dim,)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "input_dim": self.input_dim,
+            "output_dim": self.output_dim,
+            "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
+            "embeddings_regularizer": regularizers.serialize(self.embeddings_regularizer),
+            "embeddings_constraint": constraints.serialize(self.embeddings_constraint),
+            "mask_zero": self.mask_zero,
+        }
+
+
+class Lambda(Layer):
+    """Wraps a function of tensors as a layer (for quick, weightless steps; write a Layer subclass otherwise).
+
+    Args:
+        function: The function, called as `function(inputs, **arguments)` (plus `mask=`/`training=` if it takes
+            them).
+        output_shape: The output's shape without the batch axis, or a function of the input's shape. Defaults to
+            `None`: found by running `function` on zeros.
+        mask: The output's mask, or a function `mask(inputs, previous_mask)`. Defaults to `None`.
+        arguments: Optional dict of extra keyword arguments for `function`. Defaults to `None`.
+
+    Saving: a Python `lambda` is saved as its bytecode (as Keras does); `from_config` refuses to load one unless
+    called with `safe_mode=False`, because loading it runs code from the file.
+
+    Example:
+    >>> Lambda(lambda x, k: x * k, arguments={"k": 3.0})(np.array([[1.0, 2.0]])).tolist()
+    [[3.0, 6.0]]
+    """
+
+    def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):
+        super().__init__(**kwargs)
+        if not callable(function):
+            raise ValueError(f"Lambda needs a callable function. Received: function={function!r}")
+        self.function = function
+        self.arguments = dict(arguments or {})
+        self.mask = mask
+        self.supports_masking = mask is not None
+        self._output_shape = tuple(output_shape) if isinstance(output_shape, list) else output_shape
+        try:
+            parameters = inspect.signature(function).parameters
+        except (TypeError, ValueError):  # some builtins have no signature
+            parameters = {}
+        self._takes_mask, self._takes_training = "mask" in parameters, "training" in parameters
+        self.built = True
+
+    def call(self, inputs, mask=None, training=None):
+        kwargs = dict(self.arguments)
+        if self._takes_mask:
+            kwargs["mask"] = mask
+        if self._takes_training:
+            kwargs["training"] = training
+        return self.function(inputs, **kwargs)
+
+    def compute_output_shape(self, input_shape):
+        if self._output_shape is None:
+            spec = symbolic.probe_output_spec(self, [_shapes_to_symbolic(input_shape, self.dtype)], {})
+            return tree.map_structure(lambda t: t.shape, spec)
+        if callable(self._output_shape):
+            return self._output_shape(input_shape)
+        batch = tree.flatten(input_shape)[0]
+        return _map_shapes(lambda shape: (batch,) + tuple(shape), self._output_shape)
+
+    def compute_mask(self, inputs, previous_mask=None):
+        return self.mask(inputs, previous_mask) if callable(self.mask) else self.mask
+
+    def get_config(self):
+        config = {**super().get_config(), "function": _serialize_function(self.function)}
+        if self._output_shape is not None:
+            shape = self._output_shape
+            config["output_shape"] = _serialize_function(shape) if callable(shape) else shape
+        if self.mask is not None:
+            config["mask"] = _serialize_function(self.mask) if callable(self.mask) else self.mask
+        config["arguments"] = self.arguments
+        return config
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None, safe_mode=True):
+        """Rebuilds the layer; a saved Python `lambda` is only loaded with `safe_mode=False` (it runs its code)."""
+        config = dict(config)
+        for key in ("function", "output_shape", "mask"):
+            if isinstance(config.get(key), dict):
+                config[key] = _deserialize_function(config[key], custom_objects, safe_mode)
+        if isinstance(config.get("output_shape"), list):
+            config["output_shape"] = tuple(config["output_shape"])
+        return cls(**config)
+
+
+class Identity(Layer):
+    """Returns its input unchanged (a placeholder, e.g. for an optional step in a model).
+
+    Input shape: any. Output shape: same as the input.
+
+    Example:
+    >>> Identity()(np.array([[1.0, 2.0]])).tolist()
+    [[1.0, 2.0]]
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+        self.built = True
+
+    def call(self, inputs):
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+
+class Masking(Layer):
+    """Marks timesteps to skip: a step whose features all equal `mask_value` is zeroed and masked out.
+
+    Args:
+        mask_value: The padding value. Defaults to `0.0`.
+
+    Input shape: `(batch, steps, features)` (any rank; the last axis holds the features). Output shape: same.
+    `compute_mask` gives `(batch, steps)`: True where a step has some feature other than `mask_value`.
+
+    Example:
+    >>> x = np.array([[[1.0, 1.0], [0.0, 0.0]]])
+    >>> Masking()(x).tolist()
+    [[[1.0, 1.0], [0.0, 0.0]]]
+    >>> Masking().compute_mask(x).tolist()
+    [[True, False]]
+    """
+
+    def __init__(self, mask_value=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.mask_value = mask_value
+        self.supports_masking = True
+        self.built = True
+
+    def call(self, inputs):
+        keep = (inputs != self.mask_value).any(dim=-1, keepdim=True)
+        return torch.where(keep, inputs, torch.zeros((), dtype=inputs.dtype, device=inputs.device))
+
+    def compute_mask(self, inputs, previous_mask=None):
+        return (torch.as_tensor(inputs) != self.mask_value).any(dim=-1)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "mask_value": self.mask_value}
+
+
+def _is_shape(value):
+    return isinstance(value, (tuple, list)) and all(d is None or isinstance(d, int) for d in value)
+
+
+def _map_shapes(fn, structure):
+    if _is_shape(structure):
+        return fn(structure)
+    if isinstance(structure, dict):
+        return {key: _map_shapes(fn, value) for key, value in structure.items()}
+    return type(structure)(_map_shapes(fn, item) for item in structure)
+
+
+def _shapes_to_symbolic(input_shape, dtype):
+    return _map_shapes(lambda shape: symbolic.KerasTensor(shape, dtype), input_shape)
+
+
+def _serialize_function(fn):
+    """Keras's config for a function: a Python lambda as base64 bytecode, a named function by module and name."""
+    if isinstance(fn, types.LambdaType) and fn.__name__ == "<lambda>":
+        closure = tuple(cell.cell_contents for cell in fn.__closure__) if fn.__closure__ else None
+        code = base64.encodebytes(marshal.dumps(fn.__code__)).decode("ascii")
+        return {"class_name": "__lambda__", "config": {"code": code, "defaults": fn.__defaults__, "closure": closure}}
+    module = getattr(fn, "__module__", None) or "builtins"
+    if module.startswith("cornu.activations"):
+        module = "builtins"  # how Keras names its own activations in a Lambda's config
+    return {"module": module, "class_name": "function", "config": fn.__name__, "registered_name": "function"}
+
+
+def _deserialize_function(config, custom_objects, safe_mode):
+    if config.get("class_name") == "__lambda__":
+        if safe_mode:
+            raise ValueError(
+                "This Lambda layer's function is a Python lambda saved as bytecode; loading it runs that code. "
+                "If you trust the file, load it with safe_mode=False."
+            )
+        inner = config["config"]
+        code = marshal.loads(base64.decodebytes(inner["code"].encode("ascii")))
+        closure = inner.get("closure")
+        cells = tuple(types.CellType(value) for value in closure) if closure else None
+        defaults = tuple(inner["defaults"]) if inner.get("defaults") is not None else None
+        return types.FunctionType(code, globals(), closure=cells, argdefs=defaults)
+    name, module = config.get("config"), config.get("module", "builtins")
+    if custom_objects and name in custom_objects:
+        return custom_objects[name]
+    if module in ("builtins", "keras.activations", "keras.src.activations.activations") and hasattr(activations, name):
+        return getattr(activations, name)
+    if safe_mode:
+        raise ValueError(
+            f"Lambda's function {module}.{name} is not a cornu function. Pass it in custom_objects={{{name!r}: ...}}, "
+            f"or load with safe_mode=False to import it from its module."
+        )
+    return getattr(importlib.import_module(module), name)
