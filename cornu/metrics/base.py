@@ -345,9 +345,10 @@ def _rebind(value, moved):
 
 def _resolve_fn(fn):
     if isinstance(fn, str):
-        import cornu.losses  # lazily: losses may import metrics' helpers one day
+        import cornu.losses  # lazily: both packages import this module
+        import cornu.metrics
 
-        return cornu.losses.get(fn)
+        return cornu.metrics._builtin_function(fn) or cornu.losses.get(fn)
     if isinstance(fn, dict):  # Keras's serialized function: {"class_name": "function", "config": "mse"}
         return _resolve_fn(fn.get("config"))
     if not callable(fn):
@@ -356,9 +357,9 @@ def _resolve_fn(fn):
 
 
 def _serialize_fn(fn):
-    import cornu.losses
+    import cornu.metrics
 
     name = getattr(fn, "__name__", None)
-    if name is not None and getattr(cornu.losses, name, None) is fn:
+    if name is not None and cornu.metrics._builtin_function(name) is fn:
         return name
     return fn

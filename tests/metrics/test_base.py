@@ -68,6 +68,11 @@ def test_mean_metric_wrapper_resolves_loss_names_and_serializes_them():
     config = m.get_config()
     assert config == {"name": "w", "dtype": "float32", "fn": "mean_squared_error"}
     assert float(cm.MeanMetricWrapper.from_config(config)([[2.0]], [[0.0]])) == pytest.approx(4.0)
+    accuracy = cm.MeanMetricWrapper("binary_accuracy", threshold=0.9)  # metric functions by name too
+    assert accuracy.get_config()["fn"] == "binary_accuracy" and accuracy.get_config()["threshold"] == 0.9
+    assert float(accuracy([[1.0], [1.0]], [[0.95], [0.8]])) == 0.5
+    custom = cm.MeanMetricWrapper(lambda t, p: t)
+    assert callable(custom.get_config()["fn"])  # a user function is kept as the object itself
 
 
 def test_state_is_created_on_the_backend_device_and_moves_in_place():
