@@ -91,9 +91,14 @@ def _output_shapes(model, x_batch):
 
 
 def merge_class_weight(y, sample_weight, class_weight):
-    """Turns `class_weight={class: weight}` into per-sample weights (times any `sample_weight`)."""
+    """Turns `class_weight={class: weight}` into per-sample weights; classes not in the dict weigh 1.0 (Keras)."""
     if not class_weight:
         return sample_weight
+    if sample_weight is not None:
+        raise ValueError(
+            "class_weight and sample_weight cannot be used together (as in Keras). Fold the class weights into "
+            "sample_weight instead: sample_weight = sample_weight * np.array([class_weight[c] for c in labels])."
+        )
     if isinstance(y, (list, tuple, dict)):
         raise ValueError("class_weight works for single-output models; use sample_weight per output instead.")
     labels = np.asarray(y.detach().cpu() if isinstance(y, torch.Tensor) else y)
@@ -102,13 +107,6 @@ def merge_class_weight(y, sample_weight, class_weight):
     elif labels.ndim == 2 and labels.shape[1] == 1:
         labels = labels[:, 0]
     labels = np.round(labels).astype(np.int64)
-    missing = sorted(set(np.unique(labels).tolist()) - set(int(k) for k in class_weight))
-    if missing:
-        raise ValueError(f"class_weight has no weight for classes {missing}; give one for every class in y.")
-    table = np.zeros(int(max(int(k) for k in class_weight)) + 1, dtype="float32")
-    for key, weight in class_weight.items():
-        table[int(key)] = weight
-    weights = table[labels]
-    if sample_weight is not None:
-        weights = weights * np.asarray(sample_weight, dtype="float32")
-    return weights
+    lookup = {int(key): float(weight) for key, weight in class_weight.items()}
+    table = {label: lookup.get(label, 1.0) for label in np.unique(labels).tolist()}
+    return np.array([table[label] for label in labels.tolist()], dtype="float32")
