@@ -74,7 +74,7 @@ class Adam(Optimizer):
             group.slots["momentum"],
             group.slots["velocity"],
             group.slots.get("velocity_hat", []),
-            [group.step] * len(group.params),
+            group.steps,
             lr=lr,
             beta1=self.beta_1,
             beta2=self.beta_2,

@@ -45,6 +45,7 @@ class _Group:
         self.slots = {}  # slot name -> list of tensors aligned with `params`
         self.decayed = []  # the params that weight decay applies to
         self.step = torch.zeros((), dtype=torch.float32, device=params[0].device)  # for fused kernels
+        self.steps = [self.step] * len(params)  # the kernels take one step tensor per param: share one
 
     def subset(self, keep):
         """A group of the params at positions `keep` (a list of indices into this group), sharing their slots."""
@@ -52,7 +53,7 @@ class _Group:
         sub.slots = {name: [tensors[k] for k in keep] for name, tensors in self.slots.items()}
         decayed = {id(p) for p in self.decayed}
         sub.decayed = [p for p in sub.params if id(p) in decayed]
-        sub.step = self.step
+        sub.step, sub.steps = self.step, [self.step] * len(keep)
         return sub
 
 
@@ -129,6 +130,7 @@ class Optimizer:
         self._params, self._groups, self._index, self._slots = [], [], {}, {}
         self._averages, self._accumulators, self._constrained = [], [], []
         self._exclude_ids, self._exclude_pattern = set(), None
+        self._checked, self._cast_gradients = False, False
         self.built = False
 
     # ----------------------------------------------------------------------------------------------- lifecycle
@@ -141,9 +143,10 @@ class Optimizer:
         self._index = {id(p): i for i, p in enumerate(params)}
         if self.use_ema:
             self._averages = [torch.zeros_like(p, memory_format=torch.preserve_format).detach() for p in params]
-        if self.gradient_accumulation_steps:
-            self._accumulators = [torch.zeros_like(p, memory_format=torch.preserve_format) for p in params]
         self._slots = {}
+        if self.gradient_accumulation_steps:
+            self._accumulators = [torch.zeros_like(p, memory_format=torch.preserve_format).detach() for p in params]
+            self._slots["_accumulator"] = self._accumulators  # grouped with the slots; saved before them
         for name in self.slot_names:
             value = self.slot_initial_values.get(name, 0.0)
             self._slots[name] = [
@@ -160,7 +163,7 @@ class Optimizer:
         groups = []
         for index in by_key.values():
             group = _Group(index, [params[i] for i in index])
-            group.slots = {name: [self._slots[name][i] for i in index] for name in self.slot_names}
+            group.slots = {name: [tensors[i] for i in index] for name, tensors in self._slots.items()}
             group.decayed = [p for p in group.params if self._use_weight_decay(p)]
             groups.append(group)
         return groups
@@ -249,11 +252,18 @@ class Optimizer:
         return groups, group_grads
 
     def _step(self, groups, grads):
+        if not self._checked:
+            self._check_gradients(groups, grads)
+        if self._cast_gradients:  # only for a caller whose first gradients had another dtype/device (Keras casts)
+            grads = [
+                [g.to(p) for g, p in zip(gs, group.params, strict=True)]
+                for group, gs in zip(groups, grads, strict=True)
+            ]
         if self.loss_scale_factor is not None:
             grads = [torch._foreach_div(g, self.loss_scale_factor) for g in grads]
         if self.gradient_accumulation_steps:
             steps = self.gradient_accumulation_steps
-            accumulators = [[self._accumulators[i] for i in group.index] for group in groups]
+            accumulators = [group.slots["_accumulator"] for group in groups]
             if (self._iterations + 1) % steps != 0:  # host-side count: no device sync
                 for acc, g in zip(accumulators, grads, strict=True):
                     torch._foreach_add_(acc, g)
@@ -283,6 +293,20 @@ class Optimizer:
         if self.weight_decay is not None and group.decayed:
             torch._foreach_mul_(group.decayed, 1.0 - self.weight_decay * lr)
         self.update(group.params, grads, group.slots, lr, step)
+
+    def _check_gradients(self, groups, grads):
+        """On the first step only (an edge, not the hot path): shapes must match; other dtypes are cast."""
+        for group, group_grads in zip(groups, grads, strict=True):
+            for p, g in zip(group.params, group_grads, strict=True):
+                if g.shape != p.shape:
+                    name = getattr(p, "keras_name", None) or f"#{self._index[id(p)]}"
+                    raise ValueError(
+                        f"Optimizer '{self.name}' received a gradient of shape {tuple(g.shape)} for parameter "
+                        f"'{name}' of shape {tuple(p.shape)}. Pass the gradients in the order of the parameters "
+                        "given to build() (e.g. [p.grad for p in params])."
+                    )
+                self._cast_gradients |= g.dtype != p.dtype or g.device != p.device
+        self._checked = True
 
     def _clip(self, grads):
         """Keras's clipping, on each group's list of gradients; returns new tensors (the caller's are kept)."""

@@ -332,3 +332,14 @@ def test_a_step_never_reads_a_tensor_on_the_host(name, kwargs, monkeypatch):
     monkeypatch.undo()
     assert opt.iterations == (2 if "gradient_accumulation_steps" in kwargs else 4)
     assert not torch.equal(params[0].detach(), before[0])
+
+
+def test_gradients_of_another_dtype_are_cast_and_wrong_shapes_refused():
+    p = torch.nn.Parameter(torch.tensor([1.0, 1.0]))  # float32
+    opt = co.Adam(learning_rate=0.1)
+    opt.apply([torch.tensor([1.0, -1.0], dtype=torch.float64)], [p])
+    assert p.tolist() == pytest.approx([0.9, 1.1])
+    q = torch.nn.Parameter(torch.zeros(2, 3))
+    q.keras_name = "kernel"
+    with pytest.raises(ValueError, match=r"shape \(3, 2\) for parameter 'kernel' of shape \(2, 3\)"):
+        co.SGD().apply([torch.zeros(3, 2)], [q])
