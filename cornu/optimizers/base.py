@@ -242,6 +242,8 @@ class Optimizer:
                 f"Optimizer '{self.name}' received no gradients (all were None). Check that the loss depends on "
                 "the trainable parameters and that `loss` was given to `compile()`."
             )
+        if len(by_position) < len(grads):
+            self._warn_missing(set(range(len(self._params))).difference(by_position))
         groups, group_grads = [], []
         for group in self._groups:
             keep = [k for k, i in enumerate(group.index) if i in by_position]
@@ -250,6 +252,14 @@ class Optimizer:
                 groups.append(sub)
                 group_grads.append([by_position[i] for i in sub.index])
         return groups, group_grads
+
+    def _warn_missing(self, positions):
+        names = [getattr(self._params[i], "keras_name", None) or f"#{i}" for i in sorted(positions)]
+        warnings.warn(
+            f"Optimizer '{self.name}': no gradient for parameters {names}; they were left unchanged this step. "
+            "If the loss should depend on them, check the model's outputs and the `loss` given to compile().",
+            stacklevel=4,
+        )
 
     def _step(self, groups, grads):
         if not self._checked:

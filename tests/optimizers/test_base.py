@@ -103,8 +103,10 @@ def test_constraint_projects_after_the_update():
 def test_none_gradients_skip_their_parameter_and_its_slots():
     a, b = _params([1.0], [1.0])
     b.constraint = lambda w: w * 0  # would zero b if b were stepped
+    b.keras_name = "bias"
     opt = co.SGD(learning_rate=0.1, momentum=0.9)
-    opt.apply([torch.tensor([1.0], dtype=torch.float64), None], [a, b])
+    with pytest.warns(UserWarning, match=r"no gradient for parameters \['bias'\]"):
+        opt.apply([torch.tensor([1.0], dtype=torch.float64), None], [a, b])
     assert a.item() == pytest.approx(0.9)
     assert b.item() == 1.0
     assert opt.variables[3].item() == 0.0  # b's momentum untouched
