@@ -395,6 +395,7 @@ class Trainer:
         data = ArrayData(x, y, sample_weight, batch_size=_batch_size_of(x))
         xb, yb, swb = next(data.epoch())
         self._prepare(xb, yb)
+        self.reset_metrics()  # Keras reports this batch alone, not a running mean over calls
         self.train()
         self._train_step(xb, yb, swb, self._training_state())
         self.eval()
@@ -406,6 +407,7 @@ class Trainer:
         data = ArrayData(x, y, sample_weight, batch_size=_batch_size_of(x))
         xb, yb, swb = next(data.epoch())
         self._prepare(xb, yb)
+        self.reset_metrics()
         self.eval()
         with torch.no_grad():
             self._test_step(xb, yb, swb, (None,) + self._training_state()[1:])
