@@ -58,7 +58,7 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
     if from_logits:
         losses = F.binary_cross_entropy_with_logits(y_pred, y_true, reduction="none")
     else:
-        losses = F.binary_cross_entropy(_clip(y_pred), y_true, reduction="none")
+        losses = _binary_crossentropy(y_true, _clip(y_pred))
     return losses.mean(dim=axis)
 
 
@@ -92,7 +92,7 @@ def binary_focal_crossentropy(
         y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
     if from_logits:
         y_pred = torch.sigmoid(y_pred)
-    bce = F.binary_cross_entropy(_clip(y_pred), y_true, reduction="none")
+    bce = _binary_crossentropy(y_true, _clip(y_pred))
     p_t = y_true * y_pred + (1.0 - y_true) * (1.0 - y_pred)
     focal = (1.0 - p_t).pow(gamma) * bce
     if apply_class_balancing:
@@ -486,6 +486,12 @@ class Poisson(BuiltinLoss):
 def _clip(probabilities):
     eps = epsilon()
     return probabilities.clamp(eps, 1.0 - eps)
+
+
+def _binary_crossentropy(y_true, probabilities):
+    # torch's own formula (log and log1p of the clipped probability), written out because
+    # F.binary_cross_entropy refuses to run under CUDA autocast, which mixed-precision training uses.
+    return -(y_true * probabilities.log() + (1.0 - y_true) * torch.log1p(-probabilities))
 
 
 def _log_probabilities(y_pred, from_logits, axis):

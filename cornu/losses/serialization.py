@@ -110,11 +110,12 @@ def serialize(loss):
     return {"module": "builtins", "class_name": "function", "config": name, "registered_name": "function"}
 
 
-def deserialize(config, custom_objects=None):
+def deserialize(name, custom_objects=None):
     """Rebuilds a loss from `serialize`'s output (or from a bare name).
 
     Args:
-        config: A dict from `serialize`, a Keras 2 style `{"class_name": ..., "config": ...}` dict, or a name.
+        name: A dict from `serialize`, a Keras 2 style `{"class_name": ..., "config": ...}` dict, or a name
+            (Keras calls the argument `name` whatever it holds).
         custom_objects: Optional dict mapping names to user-defined loss classes and functions.
             Defaults to `None`.
 
@@ -125,7 +126,7 @@ def deserialize(config, custom_objects=None):
     >>> deserialize({"class_name": "Huber", "config": {"delta": 2.0}}).delta
     2.0
     """
-    custom = dict(custom_objects or {})
+    config, custom = name, dict(custom_objects or {})
     if config is None or callable(config):
         return config
     if isinstance(config, str):

@@ -234,6 +234,18 @@ def test_sparse_function_matches_keras_on_images(from_logits, rng):
     np.testing.assert_allclose(got.numpy(), _np(want), rtol=RTOL, atol=ATOL)
 
 
+@pytest.mark.parametrize("ignore_class", [None, 0])
+def test_sparse_and_generalized_functions_match_keras(ignore_class, rng):
+    y_true = rng.integers(0, 4, size=(6,)).astype(np.float32)
+    y_pred = _data("distribution", rng, (6, 4))[1]
+    got = L.sparse_categorical_crossentropy(torch.tensor(y_true), torch.tensor(y_pred), ignore_class=ignore_class)
+    want = keras.losses.sparse_categorical_crossentropy(y_true, y_pred, ignore_class=ignore_class)
+    np.testing.assert_allclose(got.numpy(), _np(want), rtol=RTOL, atol=ATOL)
+    got = L.categorical_generalized_cross_entropy(torch.tensor(y_true), torch.tensor(y_pred), q=0.4)
+    want = keras.losses.categorical_generalized_cross_entropy(torch.tensor(y_true), torch.tensor(y_pred), q=0.4)
+    np.testing.assert_allclose(got.numpy(), _np(want), rtol=RTOL, atol=ATOL)
+
+
 def test_logits_stay_finite_where_keras_torch_does(rng):
     y_true = np.array([[1.0, 0.0], [0.0, 1.0]], np.float32)
     y_pred = np.array([[80.0, -80.0], [-90.0, 95.0]], np.float32)
@@ -310,6 +322,23 @@ def test_keras2_names_work_in_cornu_though_keras3_rejects_them(identifier):
     with pytest.raises(ValueError):
         keras.losses.get(identifier)
     assert L.get(identifier) in (L.log_cosh, L.kl_divergence, L.huber)
+
+
+KERAS2_ALIASES = {"mse", "MSE", "mae", "MAE", "mape", "MAPE", "msle", "MSLE", "kld", "KLD"}
+KERAS2_ALIASES |= {"kullback_leibler_divergence", "logcosh", "huber_loss"}
+
+
+@pytest.mark.parametrize("name", [n for n in L.__all__ if n not in KERAS2_ALIASES | {"check_targets"}])
+def test_public_names_have_keras_signatures(name):
+    import inspect
+
+    from keras.src.losses import LossFunctionWrapper
+
+    ref = LossFunctionWrapper if name == "LossFunctionWrapper" else getattr(keras.losses, name)
+    ours, theirs = inspect.signature(getattr(L, name)), inspect.signature(ref)
+    assert [(p.name, p.default, p.kind) for p in ours.parameters.values()] == [
+        (p.name, p.default, p.kind) for p in theirs.parameters.values()
+    ]
 
 
 def test_class_names_and_defaults_match_keras():
