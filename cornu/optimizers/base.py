@@ -374,9 +374,14 @@ class Optimizer:
         `var_names` (a regex search, as Keras does; a cornu weight's name is its Keras name, e.g. `"bias"`).
 
         Example:
-        >>> import cornu.optimizers
-        >>> opt = cornu.optimizers.AdamW()
+        >>> import torch, cornu.optimizers
+        >>> kernel, bias = torch.nn.Parameter(torch.ones(1)), torch.nn.Parameter(torch.ones(1))
+        >>> kernel.keras_name, bias.keras_name = "kernel", "bias"
+        >>> opt = cornu.optimizers.SGD(learning_rate=0.5, weight_decay=0.2)
         >>> opt.exclude_from_weight_decay(var_names=["bias"])
+        >>> opt.apply([torch.zeros(1), torch.zeros(1)], [kernel, bias])
+        >>> kernel.item(), bias.item()  # 1 * (1 - 0.5 * 0.2), 1
+        (0.8999999761581421, 1.0)
         """
         self._exclude_ids = {id(v) for v in var_list or ()}
         self._exclude_pattern = re.compile("|".join(set(var_names))) if var_names else None

@@ -267,3 +267,13 @@ def test_difference_saved_iteration_is_int64_and_serialize_names_the_public_modu
     assert keras.optimizers.serialize(ref)["module"].startswith("keras.src.backend.torch")
     assert co.serialize(ours)["module"] == "keras.optimizers"  # the public path, loadable by Keras too
     assert keras.optimizers.deserialize(co.serialize(ours)).get_config()["learning_rate"] == pytest.approx(0.05)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_keras_serialized_optimizers_load_in_cornu(name):
+    schedule = keras.optimizers.schedules.PolynomialDecay(0.1, 10, cycle=True)
+    ref = getattr(keras.optimizers, name)(learning_rate=schedule, clipvalue=0.5, name="from_keras")
+    ours = co.deserialize(keras.optimizers.serialize(ref))
+    assert type(ours) is getattr(co, name)
+    assert ours.get_config() == ref.get_config()
+    assert ours.learning_rate == pytest.approx(float(keras.ops.convert_to_numpy(ref.learning_rate)))
