@@ -1,0 +1,143 @@
+"""Functional models with several inputs and outputs against the real Keras 3 (torch backend).
+
+Same graph, same initial weights, same data: the History (every key, as Keras names them: `cls_loss`,
+`cls_accuracy`, `val_reg_mae`, ...), `evaluate` and `predict` must agree.
+"""
+
+import numpy as np
+import pytest
+
+import cornu
+
+keras = pytest.importorskip("keras")
+
+RTOL = 1e-4
+FIT = {"epochs": 3, "batch_size": 16, "shuffle": False, "validation_split": 0.2, "verbose": 0}
+
+
+def _data(n=50):
+    rng = np.random.default_rng(0)
+    xa = rng.normal(size=(n, 6)).astype("float32")
+    xb = rng.normal(size=(n, 4)).astype("float32")
+    y_cls = np.eye(3, dtype="float32")[rng.integers(0, 3, n)]
+    y_reg = rng.normal(size=(n, 2)).astype("float32")
+    return xa, xb, y_cls, y_reg
+
+
+def _graph(lib, dict_io=False):
+    a, b = lib.Input((6,), name="a"), lib.Input((4,), name="b")
+    hidden_a = lib.layers.Dense(8, activation="relu", name="h")(a)
+    hidden_b = lib.layers.Dense(8, activation="tanh", name="h2")(b)
+    cls = lib.layers.Dense(3, activation="softmax", name="cls")(hidden_a)
+    reg = lib.layers.Dense(2, name="reg")(hidden_b)
+    if dict_io:
+        return lib.Model(inputs={"a": a, "b": b}, outputs={"cls": cls, "reg": reg})
+    return lib.Model(inputs=[a, b], outputs=[cls, reg])
+
+
+def _pair(dict_io=False):
+    ref, ours = _graph(keras, dict_io), _graph(cornu, dict_io)
+    assert [w.shape for w in ours.get_weights()] == [w.shape for w in ref.get_weights()]
+    ours.set_weights(ref.get_weights())
+    return ref, ours
+
+
+def assert_same_history(expected, got):
+    assert sorted(got.history) == sorted(expected.history)
+    for key, values in expected.history.items():
+        np.testing.assert_allclose(got.history[key], values, rtol=RTOL, atol=1e-6, err_msg=key)
+
+
+def test_two_inputs_two_outputs_loss_weights_and_per_output_metrics():
+    xa, xb, y_cls, y_reg = _data()
+    ref, ours = _pair()
+    options = {
+        "optimizer": "adam",
+        "loss": ["categorical_crossentropy", "mse"],
+        "loss_weights": [1.0, 0.5],
+        "metrics": [["accuracy"], ["mae"]],
+    }
+    ref.compile(**options)
+    ours.compile(**options)
+    expected, got = ref.fit([xa, xb], [y_cls, y_reg], **FIT), ours.fit([xa, xb], [y_cls, y_reg], **FIT)
+    assert sorted(got.history) == [
+        "cls_accuracy",
+        "cls_loss",
+        "loss",
+        "reg_loss",
+        "reg_mae",
+        "val_cls_accuracy",
+        "val_cls_loss",
+        "val_loss",
+        "val_reg_loss",
+        "val_reg_mae",
+    ]
+    assert_same_history(expected, got)
+    # evaluate: Keras's order is loss, the per-output losses, then the metrics
+    expected, got = (
+        ref.evaluate([xa, xb], [y_cls, y_reg], verbose=0),
+        ours.evaluate([xa, xb], [y_cls, y_reg], verbose=0),
+    )
+    assert len(got) == 5
+    np.testing.assert_allclose(got, expected, rtol=RTOL)
+    expected = ref.evaluate([xa, xb], [y_cls, y_reg], verbose=0, return_dict=True)
+    got = ours.evaluate([xa, xb], [y_cls, y_reg], verbose=0, return_dict=True)
+    assert sorted(got) == sorted(expected)
+    np.testing.assert_allclose([got[k] for k in expected], list(expected.values()), rtol=RTOL)
+    for ref_out, our_out in zip(ref.predict([xa, xb], verbose=0), ours.predict([xa, xb], verbose=0), strict=True):
+        np.testing.assert_allclose(our_out, ref_out, rtol=1e-5, atol=1e-6)
+
+
+def test_dict_data_by_input_and_output_name():
+    xa, xb, y_cls, y_reg = _data()
+    ref, ours = _pair()
+    options = {
+        "optimizer": "sgd",
+        "loss": {"cls": "categorical_crossentropy", "reg": "mse"},
+        "loss_weights": {"cls": 0.3, "reg": 2.0},
+        "metrics": {"cls": "accuracy", "reg": ["mae", "mse"]},
+    }
+    ref.compile(**options)
+    ours.compile(**options)
+    x, y = {"a": xa, "b": xb}, {"cls": y_cls, "reg": y_reg}
+    expected, got = ref.fit(x, y, **FIT), ours.fit(x, y, **FIT)
+    assert "val_reg_mse" in got.history and "cls_accuracy" in got.history
+    assert_same_history(expected, got)
+
+
+def test_dict_structured_model():
+    xa, xb, y_cls, y_reg = _data()
+    ref, ours = _pair(dict_io=True)
+    options = {
+        "optimizer": "adam",
+        "loss": {"cls": "categorical_crossentropy", "reg": "mae"},
+        "metrics": {"reg": "mse"},
+    }
+    ref.compile(**options)
+    ours.compile(**options)
+    x, y = {"a": xa, "b": xb}, {"cls": y_cls, "reg": y_reg}
+    assert_same_history(ref.fit(x, y, **FIT), ours.fit(x, y, **FIT))
+    expected, got = ref.predict(x, verbose=0), ours.predict(x, verbose=0)
+    assert isinstance(got, dict) and sorted(got) == ["cls", "reg"]
+    for key in expected:
+        np.testing.assert_allclose(got[key], expected[key], rtol=1e-5, atol=1e-6)
+
+
+def test_shared_layer_and_model_as_layer_train_like_keras():
+    x = np.random.default_rng(4).normal(size=(40, 5)).astype("float32")
+    y = np.random.default_rng(5).normal(size=(40, 1)).astype("float32")
+
+    def build(lib):
+        inner_in = lib.Input((5,), name="inner_in")
+        inner = lib.Model(inner_in, lib.layers.Dense(3, activation="tanh", name="enc")(inner_in), name="inner")
+        outer_in = lib.Input((5,), name="outer_in")
+        shared = lib.layers.Dense(5, activation="relu", name="shared")
+        twice = shared(shared(outer_in))  # one layer, two calls
+        return lib.Model(outer_in, lib.layers.Dense(1, name="head")(inner(twice)))
+
+    ref, ours = build(keras), build(cornu)
+    ours.set_weights(ref.get_weights())
+    ref.compile(optimizer="adam", loss="mse", metrics=["mae"])
+    ours.compile(optimizer="adam", loss="mse", metrics=["mae"])
+    assert_same_history(ref.fit(x, y, **FIT), ours.fit(x, y, **FIT))
+    np.testing.assert_allclose(ours.predict(x, verbose=0), ref.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
