@@ -14,6 +14,10 @@ from cornu.utils.naming import to_snake_case, unique_name
 
 __all__ = ["Metric", "Sum", "Mean", "MeanMetricWrapper"]
 
+# Keras keeps a tensor's mask on the tensor (`x._keras_mask`, as cornu.losses does): a masked prediction, or
+# a loss that leaves entries out (sparse crossentropy with `ignore_class`), weighs those entries 0.
+MASK_ATTRIBUTE = "_keras_mask"
+
 
 class Metric:
     """Holds the running state of a quantity computed batch after batch, and turns it into a result.
@@ -202,9 +206,11 @@ class Mean(Metric):
 
     def update_state(self, values, sample_weight=None):
         weight = None if sample_weight is None else self._tensor(sample_weight, self.dtype)
-        self._accumulate(self._tensor(values, self.dtype), weight)
+        self._accumulate(self._tensor(values, self.dtype), weight, getattr(values, MASK_ATTRIBUTE, None))
 
-    def _accumulate(self, values, weight):
+    def _accumulate(self, values, weight, mask=None):
+        if weight is not None and mask is not None:  # Keras applies a mask on the values only to given weights
+            weight = apply_mask(weight, self._tensor(mask))
         values, weight = reduce_to_samplewise(values, weight, torch.mean)
         self.total.add_(values.sum())
         if weight is not None:
@@ -238,10 +244,12 @@ class MeanMetricWrapper(Mean):
         self._fn_kwargs = kwargs
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        y_pred = self._tensor(y_pred)
-        values = self._fn(self._tensor(y_true), y_pred, **self._fn_kwargs)
+        mask = getattr(y_pred, MASK_ATTRIBUTE, None)  # read before conversion, which drops attributes
+        values = self._fn(self._tensor(y_true), self._tensor(y_pred), **self._fn_kwargs)
         weight = None if sample_weight is None else self._tensor(sample_weight, self.dtype)
-        self._accumulate(self._tensor(values, self.dtype), weight)
+        if mask is not None:
+            weight = apply_mask(weight, self._tensor(mask, self.dtype))
+        self._accumulate(self._tensor(values, self.dtype), weight, getattr(values, MASK_ATTRIBUTE, None))
 
     def get_config(self):
         return {"name": self.name, "dtype": self.dtype, "fn": _serialize_fn(self._fn), **self._fn_kwargs}
@@ -249,6 +257,15 @@ class MeanMetricWrapper(Mean):
     @classmethod
     def from_config(cls, config):
         return cls(**config)
+
+
+def apply_mask(sample_weight, mask):
+    """`sample_weight` times the 0/1 `mask` (Keras's `_keras_mask` on a prediction or a loss), or the mask alone."""
+    mask = mask.to(sample_weight.dtype if sample_weight is not None else torch_dtype(floatx()))
+    if sample_weight is None:
+        return mask
+    mask, sample_weight = squeeze_or_expand_to_same_rank(mask, sample_weight)
+    return sample_weight * mask
 
 
 def to_tensor(x, dtype=None, device=None):

@@ -189,3 +189,19 @@ def test_squeeze_or_expand_to_same_rank():
 def test_reduce_to_samplewise_sums_or_averages_trailing_axes():
     values, weight = reduce_to_samplewise(torch.ones(2, 3), torch.tensor([1.0, 2.0]), torch.sum)
     assert values.tolist() == [3.0, 6.0] and weight.tolist() == [1.0, 2.0]
+
+
+def test_masks_on_predictions_and_losses_weigh_entries_zero():
+    probs = np.full((4, 3), 1 / 3, "float32")
+    weighted = cm.SparseCategoricalCrossentropy(ignore_class=0)
+    weighted.update_state([0, 1, 2, 0], probs, sample_weight=np.ones(4, "float32"))
+    assert float(weighted.result()) == pytest.approx(np.log(3), rel=1e-6)  # the two ignored samples are dropped
+    # Keras applies the loss's own mask only to given weights: unweighted, ignored samples count as 0 loss
+    unweighted = cm.SparseCategoricalCrossentropy(ignore_class=0)
+    unweighted.update_state([0, 1, 2, 0], probs)
+    assert float(unweighted.result()) == pytest.approx(np.log(3) / 2, rel=1e-6)
+    masked = torch.tensor(probs)
+    masked._keras_mask = torch.tensor([True, False, False, True])  # as a masking layer leaves it
+    accuracy = cm.CategoricalAccuracy()
+    accuracy.update_state(np.eye(3)[[0, 1, 2, 0]], masked)
+    assert float(accuracy.result()) == 1.0  # only samples 0 and 3 count; both argmax to class 0

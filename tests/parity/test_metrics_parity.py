@@ -284,3 +284,27 @@ def test_mean_metric_wrapper_matches_keras(weighted):
         ref.update_state(y_true, y_pred, sample_weight=weight)
         np.testing.assert_allclose(_ours(ours.result()), _value(ref.result()), rtol=1e-5)
     assert ours.get_config()["fn"] == "mean_absolute_error" == ref.get_config()["fn"]["config"]
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_ignore_class_and_prediction_masks_match_keras(weighted):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(2)
+    ours, ref = (
+        cm.SparseCategoricalCrossentropy(ignore_class=0),
+        keras.metrics.SparseCategoricalCrossentropy(ignore_class=0),
+    )
+    ours_mse, ref_mse = cm.MeanSquaredError(), keras.metrics.MeanSquaredError()
+    for _ in range(3):
+        y_true, y_pred = _sparse(rng)
+        weight = rng.uniform(0, 2, N).astype("float32") if weighted else None
+        ours.update_state(y_true, y_pred, sample_weight=weight)
+        ref.update_state(y_true, y_pred, sample_weight=weight)
+        np.testing.assert_allclose(_ours(ours.result()), _value(ref.result()), rtol=1e-5)
+        # a prediction carrying a Keras mask (as a masked sequence layer leaves it): masked samples weigh 0
+        y_true, y_pred = _regression(rng)
+        masked = torch.tensor(y_pred)
+        masked._keras_mask = torch.tensor(rng.integers(0, 2, N).astype(bool))
+        ours_mse.update_state(y_true, masked, sample_weight=weight)
+        ref_mse.update_state(y_true, masked, sample_weight=weight)
+        np.testing.assert_allclose(_ours(ours_mse.result()), _value(ref_mse.result()), rtol=1e-5)
