@@ -86,6 +86,13 @@ def update_confusion_matrix(
         sample_weight: Per-sample (or per-element) weights.
         multi_label: Count each label (last axis) separately instead of flattening.
         label_weights: Per-label weights (flattened case only).
+
+    Example:
+    >>> tp, fn = torch.zeros(2), torch.zeros(2)
+    >>> update_confusion_matrix({TRUE_POSITIVES: tp, FALSE_NEGATIVES: fn}, torch.tensor([1, 1, 0]),
+    ...                         torch.tensor([0.2, 0.7, 0.9]), torch.tensor([0.1, 0.5]))
+    >>> tp.tolist(), fn.tolist()
+    ([2.0, 1.0], [0.0, 1.0])
     """
     dtype = next(iter(variables.values())).dtype
     y_pred, y_true = squeeze_or_expand_to_same_rank(y_pred.to(dtype), y_true.to(dtype))
