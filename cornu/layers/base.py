@@ -297,8 +297,9 @@ class Layer(nn.Module):
             layer.trainable = value
 
     def get_weights(self):
-        """The weights as a list of NumPy arrays, in Keras's order and layouts."""
-        return [w.detach().cpu().numpy() for w in self.weights]
+        """The weights as a list of NumPy arrays (copies), in Keras's order and layouts."""
+        # .numpy() of a CPU tensor shares its memory: without the copy, training would change arrays already returned.
+        return [w.detach().cpu().numpy().copy() for w in self.weights]
 
     def set_weights(self, weights):
         """Loads a list of arrays (as `get_weights` returns, from cornu or from Keras) into the weights."""
