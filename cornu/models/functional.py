@@ -44,6 +44,16 @@ class Functional(Model):
         return list(self._layer_list)
 
     @property
+    def input(self):
+        """The model's own inputs, as given to `Model(inputs=...)` (not those of a later call as a layer)."""
+        return self._input_structure
+
+    @property
+    def output(self):
+        """The model's own outputs, as given to `Model(outputs=...)`."""
+        return self._output_structure
+
+    @property
     def input_names(self):
         return [t._keras_history[0].name for t in self.inputs]
 
