@@ -151,15 +151,16 @@ class BatchNormalization(Layer):
         if count < 2:  # torch refuses one value per channel; Keras's batch variance is then 0
             return self._normalize_with(x, *_moments(x, None))
         # torch's kernel updates `running = (1 - m) * running + m * batch` with the *unbiased* variance; give it
-        # m = 1 - momentum and shift its variance average back onto the biased one Keras uses.
-        old_variance = self.moving_variance.detach().clone()
+        # m = 1 - momentum and a copy of the variance (autograd keeps the one it was given), then shift its average
+        # back onto the biased variance Keras uses.
+        running_variance = self.moving_variance.detach().clone()
         outputs = F.batch_norm(
-            x, self.moving_mean, self.moving_variance, self.gamma, self.beta, True, 1.0 - self.momentum, self.epsilon
+            x, self.moving_mean, running_variance, self.gamma, self.beta, True, 1.0 - self.momentum, self.epsilon
         )
         with torch.no_grad():
-            # new = k*old + (1-k)*u with u = biased * n/(n-1); Keras's value k*old + (1-k)*biased is
-            # new - (new - k*old) / n.
-            self.moving_variance.sub_((self.moving_variance - self.momentum * old_variance) / count)
+            # new = k*old + (1-k)*u with u = biased * n/(n-1); Keras's k*old + (1-k)*biased is new - (new - k*old)/n.
+            new = running_variance
+            self.moving_variance.copy_(new - (new - self.momentum * self.moving_variance) / count)
         return outputs
 
     def _mask_weights(self, inputs, mask):
