@@ -308,3 +308,31 @@ def test_ignore_class_and_prediction_masks_match_keras(weighted):
         ours_mse.update_state(y_true, masked, sample_weight=weight)
         ref_mse.update_state(y_true, masked, sample_weight=weight)
         np.testing.assert_allclose(_ours(ours_mse.result()), _value(ref_mse.result()), rtol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("cls_name", "kwargs", "data", "weight_shape"),
+    [
+        ("MeanSquaredError", {}, _regression, (N, 1)),
+        ("CategoricalAccuracy", {}, _categorical, (N, 1)),
+        ("BinaryAccuracy", {}, _multilabel, (N, 3)),
+        ("Precision", {"thresholds": [0.3, 0.6]}, _multilabel, (N, 3)),
+        ("AUC", {}, _multilabel, (N, 3)),
+        ("AUC", {"multi_label": True, "num_labels": 3}, _multilabel, (N, 3)),
+        ("Recall", {}, _binary, (N, 1)),
+        ("MeanSquaredError", {"dtype": "float64"}, _regression, (N,)),
+    ],
+)
+def test_weight_ranks_and_dtypes_match_keras(cls_name, kwargs, data, weight_shape):
+    rng = np.random.default_rng(3)
+    ours, ref = getattr(cm, cls_name)(**kwargs), getattr(keras.metrics, cls_name)(**kwargs)
+    for _ in range(3):
+        y_true, y_pred = data(rng)
+        weight = rng.uniform(0, 2, weight_shape).astype("float32")
+        ours.update_state(y_true, y_pred, sample_weight=weight)
+        ref.update_state(y_true, y_pred, sample_weight=weight)
+        np.testing.assert_allclose(_ours(ours.result()), _value(ref.result()), rtol=1e-5, atol=1e-6)
+    ref_dtype = str(keras.ops.convert_to_numpy(ref.result()).dtype)
+    # Deliberate difference: Keras's torch backend returns float32 from a float64 Mean (its variables are
+    # float64); cornu returns the metric's dtype.
+    assert str(ours.result().dtype).replace("torch.", "") == kwargs.get("dtype", ref_dtype)
