@@ -130,6 +130,7 @@ CASES = [
     ("AUC", {"label_weights": [0.2, 1.0, 0.5]}, _multilabel, 1e-4),
     ("AUC", {"thresholds": [0.3, 0.6, 0.9]}, _multilabel, 1e-4),
     ("AUC", {"from_logits": True}, _logits, 1e-4),
+    ("AUC", {"multi_label": True, "thresholds": [0.2, 0.45, 0.9], "curve": "PR"}, _multilabel, 1e-4),
     ("SensitivityAtSpecificity", {"specificity": 0.5}, _multilabel, 1e-5),
     ("SpecificityAtSensitivity", {"sensitivity": 0.5, "num_thresholds": 10}, _multilabel, 1e-5),
     ("PrecisionAtRecall", {"recall": 0.6}, _multilabel, 1e-5),
