@@ -13,7 +13,7 @@ def main(argv=None):
     demo = commands.add_parser("demo", help="train the hello-world MNIST model and print its test accuracy")
     demo.add_argument("--epochs", type=int, default=20, help="passes over the training data (default 20)")
     demo.add_argument("--activation", default="relu", help="hidden activation: relu (default) or sigmoid")
-    demo.add_argument("--data", default="mnist.npz", help="path to a full mnist.npz (default: the cache, else the sample)")
+    demo.add_argument("--data", default="mnist.npz", help="a full mnist.npz (default: the cache, else the sample)")
     demo.add_argument("--verbose", type=int, default=2, choices=(0, 1, 2), help="fit's progress output (default 2)")
     commands.add_parser("version", help="print cornu's and torch's versions")
     args = parser.parse_args(argv)
