@@ -54,6 +54,16 @@ class Functional(Model):
         return self._output_structure
 
     @property
+    def input_shape(self):
+        shapes = [t.shape for t in self.inputs]
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    @property
+    def output_shape(self):
+        shapes = [t.shape for t in self.outputs]
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    @property
     def input_names(self):
         return [t._keras_history[0].name for t in self.inputs]
 
@@ -67,8 +77,8 @@ class Functional(Model):
             values[id(tensor)] = value
         for node in self._nodes:
             node.run(values)
-        if len(self.outputs) == 1 and isinstance(self._output_structure, KerasTensor):
-            return values[id(self.outputs[0])]
+        if len(self.outputs) == 1 and not isinstance(self._output_structure, dict):
+            return values[id(self.outputs[0])]  # Keras unwraps a one-element list: outputs=[y] returns y
         return tree.pack_like(self._output_structure, [values[id(t)] for t in self.outputs])
 
     def _flatten_inputs(self, inputs):
