@@ -24,7 +24,7 @@ def align_to_outputs(value, output_names, argument):
                 f"compile({argument}=...) names outputs {unknown}, but the model's outputs are {output_names}."
             )
         return [value.get(name) for name in output_names]
-    if isinstance(value, (list, tuple)) and count > 1:
+    if isinstance(value, (list, tuple)) and (count > 1 or len(value) == 1):
         if len(value) != count:
             raise ValueError(
                 f"compile({argument}=...) got a list of {len(value)} entries, but the model has {count} outputs "
@@ -62,12 +62,13 @@ class CompiledLoss:
             ]
         if all(loss is None for loss in self.losses):
             raise ValueError("compile() needs a loss to train with, e.g. loss='categorical_crossentropy'.")
-        self.single = len(self.losses) == 1 and self.weights[0] == 1.0
+        self.single = len(self.losses) == 1
 
     def __call__(self, y_true, y_pred, sample_weight=None):
         """Returns `(total, per_output)`, where `per_output` is None for a single-output model."""
-        if self.single:
-            return self.losses[0](y_true[0], y_pred[0], sample_weight), None
+        if self.single:  # one output: no per-output entries in the logs, as in Keras
+            value = self.losses[0](y_true[0], y_pred[0], sample_weight)
+            return (value if self.weights[0] == 1.0 else value * self.weights[0]), None
         parts = []
         total = None
         for loss, weight, target, prediction in zip(self.losses, self.weights, y_true, y_pred):
@@ -155,7 +156,7 @@ def flatten_targets(y, output_names):
         if missing and len(y) == len(output_names):
             raise ValueError(f"The targets dict has keys {sorted(y)}, but the model's outputs are {output_names}.")
         return [y.get(name) for name in output_names]
-    if isinstance(y, (list, tuple)) and len(output_names) > 1:
+    if isinstance(y, (list, tuple)) and (len(output_names) > 1 or len(y) == 1):
         return list(y)
     return [y]
 
