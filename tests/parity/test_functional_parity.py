@@ -141,3 +141,24 @@ def test_shared_layer_and_model_as_layer_train_like_keras():
     ours.compile(optimizer="adam", loss="mse", metrics=["mae"])
     assert_same_history(ref.fit(x, y, **FIT), ours.fit(x, y, **FIT))
     np.testing.assert_allclose(ours.predict(x, verbose=0), ref.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+
+
+def test_one_element_lists_for_a_single_output_model():
+    # Keras unwraps outputs=[y]: predict returns one array; loss=[...] and loss_weights=[...] of length 1 apply.
+    x = np.random.default_rng(6).normal(size=(24, 6)).astype("float32")
+    y = np.random.default_rng(7).normal(size=(24, 2)).astype("float32")
+
+    def build(lib):
+        inputs = lib.Input((6,))
+        return lib.Model([inputs], [lib.layers.Dense(2, name="o")(inputs)])
+
+    ref, ours = build(keras), build(cornu)
+    ours.set_weights(ref.get_weights())
+    for model in (ref, ours):
+        model.compile(optimizer="sgd", loss=["mse"], loss_weights=[0.5], metrics=["mae"])
+    assert_same_history(ref.fit([x], [y], **FIT), ours.fit([x], [y], **FIT))
+    got = ours.predict([x], verbose=0)
+    assert isinstance(got, np.ndarray)
+    np.testing.assert_allclose(got, ref.predict([x], verbose=0), rtol=1e-5, atol=1e-6)
+    assert ours.output_shape == ref.output_shape == (None, 2)
+    assert ours.input_shape == ref.input_shape == (None, 6)
