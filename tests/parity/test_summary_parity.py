@@ -266,3 +266,37 @@ def test_subclassed_model_before_its_first_call_matches_keras():
     ours, ref = Two(), KerasTwo()
     assert "0 (unbuilt)" in _text(ours)
     assert _text(ours) == _text(ref)
+
+
+def test_nested_shared_functional_graph_matches_keras():
+    def build(lib, model_cls, input_fn):
+        layers = lib.layers
+        x = input_fn(shape=(4,), name="x")
+        residual = layers.add(
+            [layers.Dense(4, name="d2")(layers.Dense(4, name="d1")(x)), layers.Dense(4, name="d3")(x)]
+        )
+        encoder = model_cls(x, residual, name="enc")
+        z, w = input_fn(shape=(4,), name="z"), input_fn(shape=(4,), name="w")
+        first, second = encoder(z), encoder(w)  # the nested model is called twice: nodes 0 and 1
+        joined = layers.concatenate([first, second], name="cat")
+        outputs = [layers.Dense(2, name="out")(joined), layers.Dense(1, name="aux")(first)]
+        return model_cls([z, w], outputs, name="outer")
+
+    ours, ref = build(cornu, Model, Input), build(keras, keras.Model, keras.Input)
+    text = _text(ours)
+    assert "│ enc (Functional)" in text and "enc[0][0]" in text and "enc[1][0]" in text
+    for options in ({}, {"expand_nested": True}, {"expand_nested": True, "show_trainable": True}):
+        assert _text(ours, **options) == _text(ref, **options), options
+
+
+def test_sequential_built_with_build_matches_keras():
+    def build(lib, sequential):
+        layers = lib.layers
+        model = sequential([layers.Dense(4, name="d1"), layers.Dropout(0.1, name="drop"), layers.Dense(2, name="d2")])
+        model.name = "built"
+        model.build((None, 3))
+        return model
+
+    ours, ref = build(cornu, Sequential), build(keras, keras.Sequential)
+    assert "(None, 2)" in _text(ours)
+    assert _text(ours) == _text(ref)

@@ -308,3 +308,18 @@ def test_subclassed_model_called_eagerly_shows_question_marks():
         ["d1 (Dense)", "?", "15"],
         ["d2 (Dense)", "?", "8"],
     ]
+
+
+def test_sequential_built_by_its_first_batch_keeps_the_batch_axis_open():
+    # Known difference: a Keras Sequential built by fit (or a call) on data prints that batch's size, e.g.
+    # `(4, 2)` after a batch of 4; cornu's Sequential.build leaves the batch axis open, so it prints `(None, 2)`.
+    model = Sequential([Dense(4, name="d1"), Dense(2, name="d2")], name="lazy")
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(np.zeros((4, 3), "float32"), np.zeros((4, 2), "float32"), epochs=1, verbose=0)
+    rows = [line for line in table_lines(text_of(model)) if line.startswith("│")]
+    assert [[cell.strip() for cell in row.split("│")[1:-1]] for row in rows] == [
+        ["d1 (Dense)", "(None, 4)", "16"],
+        ["d2 (Dense)", "(None, 2)", "10"],
+    ]
+    # SGD without momentum keeps only the iteration counter and the learning rate (4 + 4 bytes, as in Keras).
+    assert text_of(model).splitlines()[-1] == " Optimizer params: 2 (8.00 B)"
