@@ -190,6 +190,21 @@ def test_sparse_equals_categorical_on_one_hot_labels(from_logits, rng):
         np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12)
 
 
+def test_sparse_loss_keeps_integer_targets_integer(rng):
+    seen = []
+
+    def spy(y_true, y_pred, **kwargs):
+        seen.append(y_true.dtype)
+        return L.sparse_categorical_crossentropy(y_true, y_pred, **kwargs)
+
+    labels, logits = rng.integers(0, 3, size=(5,)), _t(rng.normal(size=(5, 3)))
+    loss = L.SparseCategoricalCrossentropy(from_logits=True, dtype="float64")
+    loss.fn = spy
+    values = [loss(y, logits).item() for y in (labels, torch.tensor(labels), labels.astype(float), labels.tolist())]
+    assert seen == [torch.int64, torch.int64, torch.float64, torch.float64]
+    assert values == pytest.approx([(-_log_softmax(logits.numpy())[np.arange(5), labels]).mean()] * 4, rel=1e-12)
+
+
 def test_sparse_ignore_class_zeroes_and_excludes_entries(rng):
     labels = np.array([0, 2, -1, 1])
     logits = rng.normal(size=(4, 3))

@@ -62,10 +62,15 @@ class Loss:
         """The name of the float type the loss computes in (`'float32'` by default)."""
         return self._dtype
 
+    # Keras casts targets to the loss dtype; a loss of class indices may keep them integer (same values, and
+    # no int -> float -> int round trip every step).
+    _keeps_integer_targets = False
+
     def __call__(self, y_true, y_pred, sample_weight=None):
         in_mask = getattr(y_pred, MASK_ATTRIBUTE, None)
         y_pred = _to_tensor(y_pred, self._torch_dtype)
-        y_true = _to_tensor(y_true, self._torch_dtype, y_pred.device)
+        keep = self._keeps_integer_targets and _is_integer(y_true)
+        y_true = _to_tensor(y_true, None if keep else self._torch_dtype, y_pred.device)
         losses = self.call(y_true, y_pred)
         out_mask = getattr(losses, MASK_ATTRIBUTE, None)
         if in_mask is not None and out_mask is not None:
@@ -289,6 +294,12 @@ def check_fraction(name, value):
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
         raise ValueError(f"`{name}` must be a float in [0, 1]. Received: {name}={value!r}")
     return value
+
+
+def _is_integer(x):
+    if isinstance(x, torch.Tensor):
+        return not x.is_floating_point() and not x.is_complex() and x.dtype != torch.bool
+    return isinstance(x, np.ndarray) and np.issubdtype(x.dtype, np.integer)
 
 
 def _to_tensor(x, dtype, device=None):

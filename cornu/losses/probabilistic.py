@@ -412,6 +412,8 @@ class SparseCategoricalCrossentropy(BuiltinLoss):
     0.6931
     """
 
+    _keeps_integer_targets = True  # class indices stay integer: no float round trip per step
+
     def __init__(
         self,
         from_logits=False,
