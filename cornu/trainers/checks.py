@@ -85,6 +85,9 @@ def _output_shapes(model, x_batch):
         if isinstance(structure, dict):
             return [structure[name].shape for name in sorted(structure)]
         return [t.shape for t in outputs]
+    seen = getattr(model, "_prepared_output_shapes", None)
+    if seen is not None:  # a subclassed model already ran once in _prepare: do not run it again
+        return seen
     with torch.no_grad():
         y_pred = model(x_batch, training=False)
     return [(None,) + tuple(t.shape[1:]) for t in tree.flatten(y_pred)]

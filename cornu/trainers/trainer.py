@@ -5,6 +5,8 @@ update and tensor-only metric updates; nothing reads a value back to the host un
 callback asks for batch logs, which are computed only when read).
 """
 
+import warnings
+
 import numpy as np
 import torch
 
@@ -102,6 +104,7 @@ class Trainer:
         with torch.no_grad():
             y_pred = flatten_outputs(self(x_batch, training=False))
         self._clear_losses()
+        self._prepared_output_shapes = [(None,) + tuple(t.shape[1:]) for t in y_pred]
         names = self._output_names(y_pred)
         self._compiled_loss.build(names)
         y_true = flatten_targets(y_batch, names) if y_batch is not None else [None] * len(names)
@@ -145,8 +148,9 @@ class Trainer:
         y_pred = flatten_outputs(self(x, training=True))
         y_true = flatten_targets(y, self._output_name_list)
         loss, parts = self._compute_loss(y_true, y_pred, sample_weight, layers, regularized)
-        grads = torch.autograd.grad(loss, params, allow_unused=True)
-        self.optimizer.apply(grads, params)
+        if params:  # a fully frozen model still reports its loss and metrics (Keras warns, at fit's start here)
+            grads = torch.autograd.grad(loss, params, allow_unused=True)
+            self.optimizer.apply(grads, params)
         self._track(loss, parts, y_true, y_pred, sample_weight, _batch_size(x))
 
     def _test_step(self, x, y, sample_weight, state):
@@ -246,6 +250,12 @@ class Trainer:
         first = next(data.epoch(shuffle=False, steps=1))
         self._check_data(data, first)
         state = self._training_state()
+        if not state[0]:
+            warnings.warn(
+                f"Model '{self.name}' has no trainable weights (all frozen with trainable=False): fit() will only "
+                f"report the loss. Set layer.trainable = True on the layers to train.",
+                stacklevel=2,
+            )
         verbose = 1 if verbose == "auto" else verbose
         steps = steps_per_epoch or data.steps
         history = History()
