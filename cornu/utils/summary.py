@@ -281,17 +281,19 @@ def _layer_bounds(layers, layer_range):
 
 
 def _total_lines(model):
-    trainable, non_trainable = model.trainable_weights, model.non_trainable_weights
-    counts = [("Total params", 0, 0.0), ("Trainable params", _count(trainable), weight_memory_size(trainable))]
-    counts.append(("Non-trainable params", _count(non_trainable), weight_memory_size(non_trainable)))
+    """The lines under the table: total, trainable, non-trainable and (once it has state) optimizer parameters."""
+    parts = [("Trainable params", model.trainable_weights), ("Non-trainable params", model.non_trainable_weights)]
+    counts = [(label, _count(weights), weight_memory_size(weights)) for label, weights in parts]
     optimizer = getattr(model, "optimizer", None)
     if getattr(model, "compiled", False) and optimizer is not None and getattr(optimizer, "built", False):
-        variables = optimizer.variables
+        variables = optimizer.variables  # the iteration counter first, as in Keras
         size = weight_memory_size(variables) - (_dtype_bits(variables[0].dtype) - _ITERATION_BITS) / 8
         counts.append(("Optimizer params", _count(variables), size))
-    total = sum(count for _, count, _ in counts)
-    counts[0] = ("Total params", total, sum(size for _, _, size in counts))
-    return [f"{_bold(f' {label}: ')}{_number(f'{n:,}')} ({readable_memory_size(size)})" for label, n, size in counts]
+    total = ("Total params", sum(n for _, n, _ in counts), sum(size for _, _, size in counts))
+    return [
+        f"{_bold(f' {label}: ')}{_number(f'{n:,}')} ({readable_memory_size(size)})"
+        for label, n, size in [total] + counts
+    ]
 
 
 def _count(weights):
