@@ -366,6 +366,15 @@ class Layer(nn.Module):
         tensors = node.input_tensors if attribute == "input" else node.output_tensors
         return tensors[0] if len(tensors) == 1 else tensors
 
+    def __getattr__(self, name):
+        try:
+            return super().__getattr__(name)
+        except AttributeError:
+            # torch turns an AttributeError raised inside a property into "object has no attribute": say why.
+            if name in _NODE_ATTRIBUTES:
+                self._node_tensor(_NODE_ATTRIBUTES[name])
+            raise
+
     @property
     def input(self):
         """The symbolic input of the layer's first call in a model."""
@@ -406,6 +415,9 @@ class Layer(nn.Module):
 
 
 Layer.compute_output_shape._probes = True  # symbolic calls run the layer on zeros unless a subclass knows better
+
+
+_NODE_ATTRIBUTES = {"input": "input", "output": "output", "input_shape": "input", "output_shape": "output"}
 
 
 def _check_kwargs(class_name, kwargs):
