@@ -279,6 +279,59 @@ def test_categorical_generalized_cross_entropy_closed_form(rng):
         L.CategoricalGeneralizedCrossEntropy(q=1.5)
 
 
+def _ctc_by_enumeration(labels, logits):
+    """-log of the total probability of every path that collapses (merge repeats, drop blanks 0) to `labels`."""
+    import itertools
+
+    probabilities = np.exp(_log_softmax(logits))
+    steps, classes = probabilities.shape
+    total = 0.0
+    for path in itertools.product(range(classes), repeat=steps):
+        merged = [c for i, c in enumerate(path) if i == 0 or c != path[i - 1]]
+        if [c for c in merged if c != 0] == list(labels):
+            total += np.prod(probabilities[np.arange(steps), path])
+    return -np.log(total)
+
+
+def test_ctc_against_enumerated_alignments(rng):
+    labels = np.array([[1, 2, 0], [2, 2, 1], [1, 0, 0]])
+    logits = rng.normal(size=(3, 5, 3))
+    got = L.ctc(torch.tensor(labels), _t(logits))
+    want = [_ctc_by_enumeration([c for c in row if c], x) for row, x in zip(labels, logits, strict=True)]
+    np.testing.assert_allclose(got.numpy(), want, rtol=1e-10)
+    assert L.CTC(dtype="float64")(labels, logits).item() == pytest.approx(np.mean(want), rel=1e-10)
+
+
+def _circle_reference(labels, embeddings, gamma, margin, remove_diagonal=True):
+    distances = np.maximum(1 - embeddings @ embeddings.T, 0)
+    positive = labels[:, None] == labels[None, :]
+    negative = ~positive
+    if remove_diagonal:
+        positive &= ~np.eye(len(labels), dtype=bool)
+    out = []
+    for i in range(len(labels)):
+        a_p = np.maximum(margin + distances[i], 0)  # positive pairs: weight by distance from the optimum -margin
+        a_n = np.maximum(1 + margin - distances[i], 0)
+        pos = -gamma * a_p * (margin - distances[i])
+        neg = gamma * a_n * (1 - margin - distances[i])
+        lse_p = np.log(np.exp(pos[positive[i]]).sum()) if positive[i].any() else -np.inf
+        lse_n = np.log(np.exp(neg[negative[i]]).sum()) if negative[i].any() else -np.inf
+        out.append(np.logaddexp(0, lse_p + lse_n))
+    return np.array(out)
+
+
+def test_circle_closed_form_and_mask(rng):
+    embeddings = rng.normal(size=(6, 4))
+    embeddings /= np.linalg.norm(embeddings, axis=1, keepdims=True)
+    labels = np.array([0, 0, 1, 1, 1, 2])  # class 2 has no positive pair: loss 0, left out of the mean
+    want = _circle_reference(labels, embeddings, gamma=8.0, margin=0.25)
+    got = L.circle(torch.tensor(labels), _t(embeddings), gamma=8.0, margin=0.25)
+    np.testing.assert_allclose(got.numpy(), want, rtol=1e-10)
+    assert want[5] == 0.0
+    mean = L.Circle(gamma=8.0, margin=0.25, dtype="float64")(labels, embeddings).item()
+    assert mean == pytest.approx(want[:5].mean(), rel=1e-10)
+
+
 def test_cosine_similarity_of_a_zero_vector_is_zero():
     assert L.cosine_similarity(_t([[0.0, 0.0]]), _t([[1.0, 2.0]])).item() == 0.0
 
@@ -399,11 +452,14 @@ def test_losses_compute_on_the_prediction_device():
     y_pred, weights = torch.empty(4, 3, 2, device="meta"), torch.empty(4, 3, device="meta")
     y_pred._keras_mask = torch.empty(4, 3, dtype=torch.bool, device="meta")
     names = [n for n in L.__all__ if n[0].isupper() and isinstance(getattr(L, n), type) and "Loss" not in n]
+    names.remove("CTC")  # torch has no meta kernel for CTC
     for name in names:
         sparse = name in ("SparseCategoricalCrossentropy", "CategoricalGeneralizedCrossEntropy")
         y_true = torch.empty(4, 3, device="meta") if sparse else np.ones((4, 3, 2), np.float32)
+        inputs = (np.ones(4), torch.empty(4, 3, device="meta")) if name == "Circle" else (y_true, y_pred)
         for reduction in ("sum_over_batch_size", "mean_with_sample_weight", "none"):
-            assert getattr(L, name)(reduction=reduction)(y_true, y_pred, weights).device.type == "meta", name
+            sample_weight = weights[:, 0] if name == "Circle" else weights
+            assert getattr(L, name)(reduction=reduction)(*inputs, sample_weight).device.type == "meta", name
 
 
 # ---- Loss subclasses and LossFunctionWrapper ----

@@ -48,7 +48,9 @@ from cornu.losses.regression import (
     mean_squared_logarithmic_error,
 )
 from cornu.losses.segmentation import Dice, Tversky, dice, tversky
+from cornu.losses.sequence import CTC, ctc
 from cornu.losses.serialization import deserialize, get, serialize
+from cornu.losses.similarity import Circle, circle
 from cornu.losses.targets import check_targets
 
 # Short and Keras 1/2 names of the functions (Keras 3 keeps the short ones under keras._legacy).
@@ -65,10 +67,12 @@ __all__ = [
     "LossFunctionWrapper",
     "BinaryCrossentropy",
     "BinaryFocalCrossentropy",
+    "CTC",
     "CategoricalCrossentropy",
     "CategoricalFocalCrossentropy",
     "CategoricalGeneralizedCrossEntropy",
     "CategoricalHinge",
+    "Circle",
     "CosineSimilarity",
     "Dice",
     "Hinge",
@@ -89,7 +93,9 @@ __all__ = [
     "categorical_focal_crossentropy",
     "categorical_generalized_cross_entropy",
     "categorical_hinge",
+    "circle",
     "cosine_similarity",
+    "ctc",
     "dice",
     "hinge",
     "huber",

@@ -9,12 +9,14 @@ from cornu.losses import margin as _margin
 from cornu.losses import probabilistic as _probabilistic
 from cornu.losses import regression as _regression
 from cornu.losses import segmentation as _segmentation
+from cornu.losses import sequence as _sequence
+from cornu.losses import similarity as _similarity
 from cornu.losses.base import Loss, LossFunctionWrapper
 from cornu.utils.identifiers import lookup
 
 __all__ = ["get", "serialize", "deserialize", "CLASSES", "FUNCTIONS", "ALIASES"]
 
-_FAMILIES = (_regression, _probabilistic, _margin, _segmentation)
+_FAMILIES = (_regression, _probabilistic, _margin, _segmentation, _similarity, _sequence)
 FUNCTIONS = {name: getattr(module, name) for module in _FAMILIES for name in module.__all__ if not name[0].isupper()}
 CLASSES = {name: getattr(module, name) for module in _FAMILIES for name in module.__all__ if name[0].isupper()}
 CLASSES.update({"Loss": Loss, "LossFunctionWrapper": LossFunctionWrapper})

@@ -141,6 +141,35 @@ def test_categorical_generalized_cross_entropy_matches_keras(q, reduction, rng):
     assert ours.get_config() == ref.get_config()
 
 
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_ctc_matches_keras(reduction, rng):
+    y_true = rng.integers(1, 5, size=(4, 3))
+    y_true[0, 1:] = y_true[2, 2] = 0
+    y_pred = rng.normal(size=(4, 7, 5)).astype(np.float32)
+    weights = rng.uniform(0, 2, size=(4,)).astype(np.float32)
+    ours, ref = _pair("CTC", {}, reduction=reduction)
+    for sample_weight in (None, weights):
+        got = ours(y_true, y_pred, sample_weight).numpy()
+        np.testing.assert_allclose(got, _np(ref(y_true, y_pred, sample_weight)), rtol=RTOL, atol=1e-5)
+    np.testing.assert_allclose(L.ctc(y_true, y_pred).numpy(), _np(keras.losses.ctc(y_true, y_pred)), rtol=RTOL)
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"gamma": 10.0, "margin": 0.25, "remove_diagonal": False}])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_circle_matches_keras(kwargs, reduction, rng):
+    embeddings = rng.normal(size=(8, 5)).astype(np.float32)
+    embeddings /= np.linalg.norm(embeddings, axis=1, keepdims=True)
+    labels = np.array([0, 1, 2, 0, 1, 2, 0, 3], np.float32)  # class 3 has no positive pair: masked out
+    weights = rng.uniform(0, 2, size=(8,)).astype(np.float32)
+    ours, ref = _pair("Circle", kwargs, reduction=reduction)
+    for sample_weight in (None, weights):
+        got = ours(labels, embeddings, sample_weight).numpy()
+        np.testing.assert_allclose(got, _np(ref(labels, embeddings, sample_weight)), rtol=RTOL, atol=1e-4)
+    got = L.circle(labels, torch.tensor(embeddings), **kwargs).numpy()
+    want = keras.losses.circle(torch.tensor(labels), torch.tensor(embeddings), **kwargs)
+    np.testing.assert_allclose(got, _np(want), rtol=RTOL, atol=1e-4)
+
+
 def test_sequence_losses_with_per_timestep_weights_match_keras(rng):
     y_true, y_pred = _data("real", rng, (4, 2, 3))
     weights = rng.uniform(0, 1, size=(4, 2)).astype(np.float32)
@@ -262,6 +291,9 @@ EXTRA_CONFIG = {"Huber": {"delta"}, "CosineSimilarity": {"axis"}, "SparseCategor
 CONFIG_CASES = [(name, kwargs) for name, kwargs, _ in CLASS_CASES] + [
     ("SparseCategoricalCrossentropy", {}),
     ("SparseCategoricalCrossentropy", {"from_logits": True, "ignore_class": 255, "axis": 1}),
+    ("CTC", {"name": "speech"}),
+    ("Circle", {"gamma": 40.0, "margin": 0.3, "remove_diagonal": False}),
+    ("CategoricalGeneralizedCrossEntropy", {"q": 0.7}),
     ("MeanSquaredError", {"name": "custom", "reduction": "sum"}),
     ("BinaryFocalCrossentropy", {"reduction": None, "name": "bfc"}),
 ]
