@@ -55,9 +55,15 @@ class CallbackList:
     def __getattr__(self, hook):
         if not hook.startswith("on_"):
             raise AttributeError(hook)
+        indexed = hook in _BATCH_HOOKS or hook in ("on_epoch_begin", "on_epoch_end")
 
-        def call_all(*args, **kwargs):
+        def call_all(*args, logs=None):
+            index, rest = (args[:1], args[1:]) if indexed else ((), args)
+            if rest:
+                logs = rest[0]
+            logs = {} if logs is None else logs  # Keras hands every hook a dict, empty at the begin hooks
             for callback in self.callbacks:
-                getattr(callback, hook)(*args, **kwargs)
+                # positional, as Keras calls them: user hooks may name the argument `log` or `_`
+                getattr(callback, hook)(*index, logs)
 
         return call_all

@@ -260,7 +260,7 @@ class Trainer:
         steps = steps_per_epoch or data.steps
         history = History()
         callback_list = CallbackList(
-            _with_defaults(callbacks, history, verbose), model=self, epochs=epochs, steps=steps, verbose=verbose
+            _with_defaults(callbacks, history, verbose), model=self, verbose=verbose, epochs=epochs, steps=steps
         )
         self.stop_training = False
         wants_begin = callback_list.wants("on_train_batch_begin")
@@ -282,7 +282,7 @@ class Trainer:
             self.eval()
             logs = self._logs()
             if val_data is not None and (epoch + 1) % validation_freq == 0:
-                logs.update(self._run_evaluation(val_data, state, prefix="val_"))
+                logs.update(self._run_evaluation(val_data, state, prefix="val_", callback_list=callback_list))
             callback_list.on_epoch_end(epoch, logs)
             if self.stop_training:
                 break
@@ -306,16 +306,23 @@ class Trainer:
             checks.check_targets(self, data.y, first[0])
 
     def _run_evaluation(self, data, state, prefix="", callback_list=None):
+        """One pass over `data` with the test hooks (also for fit's validation, as Keras does)."""
+        callbacks = callback_list if callback_list is not None else CallbackList()
+        wants_begin, wants_end = callbacks.wants("on_test_batch_begin"), callbacks.wants("on_test_batch_end")
         self.reset_metrics()
-        wants = callback_list is not None and callback_list.wants("on_test_batch_end")
+        callbacks.on_test_begin()
         with torch.no_grad():
             for step, (xb, yb, swb) in enumerate(data.epoch(shuffle=False)):
                 if yb is None:
                     raise ValueError("Evaluation data must include targets: pass (x, y) or a generator of (x, y).")
+                if wants_begin:
+                    callbacks.on_test_batch_begin(step)
                 self._test_step(xb, yb, swb, state)
-                if wants:
-                    callback_list.on_test_batch_end(step, LazyLogs(self._results))
-        return self._logs(prefix)
+                if wants_end:
+                    callbacks.on_test_batch_end(step, LazyLogs(self._results))
+        logs = self._logs()
+        callbacks.on_test_end(logs)
+        return {prefix + name: value for name, value in logs.items()}
 
     # ------------------------------------------------------------------ evaluate / predict
     def evaluate(
@@ -345,12 +352,14 @@ class Trainer:
         state = (None,) + self._training_state()[1:]
         verbose = 1 if verbose == "auto" else verbose
         callback_list = CallbackList(
-            _with_defaults(callbacks, None, verbose, stage="test"), model=self, steps=data.steps, verbose=verbose
+            _with_defaults(callbacks, None, verbose, stage="test"),
+            model=self,
+            verbose=verbose,
+            epochs=1,
+            steps=data.steps,
         )
-        callback_list.on_test_begin()
         self.eval()
         logs = self._run_evaluation(data, state, callback_list=callback_list)
-        callback_list.on_test_end(logs)
         if return_dict:
             return logs
         values = [logs[name] for name in self._results()]
@@ -374,16 +383,25 @@ class Trainer:
         steps_total = data.steps
         verbose = (1 if (steps_total or 2) > 1 else 0) if verbose == "auto" else verbose
         callback_list = CallbackList(
-            _with_defaults(callbacks, None, verbose, stage="predict"), model=self, steps=steps_total, verbose=verbose
+            _with_defaults(callbacks, None, verbose, stage="predict"),
+            model=self,
+            verbose=verbose,
+            epochs=1,
+            steps=steps_total,
         )
         callback_list.on_predict_begin()
-        wants = callback_list.wants("on_predict_batch_end")
+        wants_begin, wants_end = (
+            callback_list.wants("on_predict_batch_begin"),
+            callback_list.wants("on_predict_batch_end"),
+        )
         self.eval()
         outputs = []
         with _inference(self):
             for step, (xb, _, _) in enumerate(data.epoch(shuffle=False, steps=steps)):
+                if wants_begin:
+                    callback_list.on_predict_batch_begin(step)
                 outputs.append(self(xb, training=False))
-                if wants:
+                if wants_end:
                     callback_list.on_predict_batch_end(step, {"outputs": outputs[-1]})
         callback_list.on_predict_end()
         if not outputs:
