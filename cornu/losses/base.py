@@ -20,6 +20,10 @@ __all__ = [
     "squeeze_or_expand_to_same_rank",
     "reduce_values",
     "reduce_weighted_values",
+    "as_float_pair",
+    "check_axis",
+    "check_fraction",
+    "MASK_ATTRIBUTE",
 ]
 
 REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None)
