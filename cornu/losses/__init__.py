@@ -2,8 +2,8 @@
 
 A loss function `f(y_true, y_pred)` returns one loss per sample; a `Loss` class wraps it with a reduction
 (`"sum_over_batch_size"` by default) and sample weights. The families live in `regression`, `probabilistic`,
-`margin` (hinge), `segmentation` (Dice, Tversky), `similarity` (Circle) and `sequence` (CTC). `get` turns a name, config or object into a loss;
-`check_targets` tells the user, before training, when targets do not fit the loss.
+`margin` (hinge), `segmentation` (Dice, Tversky), `similarity` (Circle) and `sequence` (CTC). `get` turns a
+name, config or object into a loss; `check_targets` tells the user, before training, when targets do not fit.
 
 Example:
 >>> import cornu.losses
