@@ -36,11 +36,15 @@ class BatchNormalization(Layer):
         moving_mean_initializer, moving_variance_initializer: Default to `"zeros"` and `"ones"`.
         beta_regularizer, gamma_regularizer: Optional penalties. Default to `None`.
         beta_constraint, gamma_constraint: Optional projections after each update. Default to `None`.
-        synchronized: Keras synchronizes batch statistics across devices only on TensorFlow and refuses `True`
-            elsewhere; so does cornu (for multi-GPU statistics convert the model with
-            `torch.nn.SyncBatchNorm.convert_sync_batchnorm`-style code of your own). Defaults to `False`.
-        renorm, renorm_clipping, renorm_momentum: Batch renormalization; cornu accepts only `renorm=False`
-            (the default).
+        synchronized: Whether to share batch statistics across devices. Keras supports it only on TensorFlow and
+            refuses `True` on its torch backend; so does cornu. Defaults to `False`.
+        renorm: Whether to use batch renormalization (Ioffe, 2017): in training the batch statistics are corrected
+            by `r = stddev / renorm_stddev` and `d = (mean - renorm_mean) / renorm_stddev` (no gradient through
+            either), and three more non-trainable weights are kept: `moving_stddev`, `renorm_mean`,
+            `renorm_stddev`. Inference is unchanged. Defaults to `False`.
+        renorm_clipping: Optional dict with keys `"rmin"`, `"rmax"`, `"dmax"` clipping `r` to `[rmin, rmax]` and `d`
+            to `[-dmax, dmax]`. Defaults to `None` (no clipping).
+        renorm_momentum: Momentum of `renorm_mean` and `renorm_stddev`. Defaults to `0.99`.
 
     Call arguments:
         inputs: Tensor of any rank.
@@ -89,8 +93,7 @@ class BatchNormalization(Layer):
                 "BatchNormalization(synchronized=True) is only supported by Keras's TensorFlow backend. "
                 "Use synchronized=False."
             )
-        if renorm:
-            raise NotImplementedError("cornu's BatchNormalization does not implement renorm=True. Use renorm=False.")
+        renorm_clipping = _check_renorm_clipping(renorm_clipping) if renorm else renorm_clipping
         self.axis = axis
         self.momentum, self.epsilon = float(momentum), float(epsilon)
         self.center, self.scale = bool(center), bool(scale)
@@ -103,7 +106,7 @@ class BatchNormalization(Layer):
         self.beta_constraint = constraints.get(beta_constraint)
         self.gamma_constraint = constraints.get(gamma_constraint)
         self.synchronized = False
-        self.renorm, self.renorm_clipping, self.renorm_momentum = False, renorm_clipping, renorm_momentum
+        self.renorm, self.renorm_clipping, self.renorm_momentum = bool(renorm), renorm_clipping, renorm_momentum
         self.supports_masking = True
         self.gamma = self.beta = None
 
@@ -129,14 +132,25 @@ class BatchNormalization(Layer):
         self.moving_variance = self.add_weight(
             shape, self.moving_variance_initializer, name="moving_variance", trainable=False
         )
-        self._rank = len(input_shape)
+        if self.renorm:  # Keras's extra state, in its order: the moving stddev, then the renormalization averages
+            variance_init = self.moving_variance_initializer
+
+            def stddev_init(shape, dtype=None):
+                return torch.sqrt(torch.as_tensor(variance_init(shape, dtype=dtype)))
+
+            self.moving_stddev = self.add_weight(shape, stddev_init, name="moving_stddev", trainable=False)
+            self.renorm_mean = self.add_weight(shape, self.moving_mean_initializer, name="renorm_mean", trainable=False)
+            self.renorm_stddev = self.add_weight(shape, stddev_init, name="renorm_stddev", trainable=False)
 
     def call(self, inputs, training=None, mask=None):
         inputs = _as_weight_dtype(self, inputs)
         moved = self._axis != 1  # torch's kernel wants the features on axis 1
         x = inputs.movedim(self._axis, 1) if moved else inputs
         if training and self.trainable:
-            if mask is not None:
+            if self.renorm:
+                weights = self._mask_weights(inputs, mask) if mask is not None else None
+                outputs = self._renorm_training(x, *_moments(x, weights))
+            elif mask is not None:
                 outputs = self._normalize_with(x, *_moments(x, self._mask_weights(inputs, mask)))
             else:
                 outputs = self._training(x)
@@ -176,14 +190,31 @@ class BatchNormalization(Layer):
 
     def _normalize_with(self, x, mean, variance):
         with torch.no_grad():
-            self.moving_mean.mul_(self.momentum).add_(mean.detach(), alpha=1.0 - self.momentum)
-            self.moving_variance.mul_(self.momentum).add_(variance.detach(), alpha=1.0 - self.momentum)
-        shape = (1, -1) + (1,) * (x.ndim - 2)
-        scale = torch.rsqrt(variance + self.epsilon)
-        if self.gamma is not None:
-            scale = scale * self.gamma
-        outputs = (x - mean.reshape(shape)) * scale.reshape(shape)
-        return outputs + self.beta.reshape(shape) if self.beta is not None else outputs
+            _average_into(self.moving_mean, mean.detach(), self.momentum)
+            _average_into(self.moving_variance, variance.detach(), self.momentum)
+        return _normalize(x, mean, variance, self.gamma, self.beta, self.epsilon)
+
+    def _renorm_training(self, x, mean, variance):
+        """Batch renormalization (Ioffe, 2017) as Keras computes it: the batch statistics corrected by (r, d)."""
+        stddev = torch.sqrt(variance + self.epsilon)
+        floor = torch.sqrt(torch.tensor(self.epsilon, dtype=stddev.dtype, device=stddev.device))
+        renorm_stddev = torch.maximum(self.renorm_stddev, floor)
+        r = (stddev / renorm_stddev).detach()  # corrections carry no gradient
+        d = ((mean - self.renorm_mean) / renorm_stddev).detach()
+        rmin, rmax, dmax = (self.renorm_clipping.get(key) for key in ("rmin", "rmax", "dmax"))
+        r = r.clamp(min=rmin, max=rmax) if rmin is not None or rmax is not None else r
+        d = d.clamp(-dmax, dmax) if dmax is not None else d
+        gamma = r * self.gamma if self.gamma is not None else r
+        beta = d * self.gamma if self.gamma is not None else d
+        beta = beta + self.beta if self.beta is not None else beta
+        with torch.no_grad():
+            batch_mean, batch_stddev = mean.detach(), stddev.detach()
+            _average_into(self.renorm_mean, batch_mean, self.renorm_momentum)
+            _average_into(self.renorm_stddev, batch_stddev, self.renorm_momentum)
+            _average_into(self.moving_mean, batch_mean, self.momentum)
+            _average_into(self.moving_stddev, batch_stddev, self.momentum)
+            self.moving_variance.copy_(torch.relu(self.moving_stddev * self.moving_stddev - self.epsilon))
+        return _normalize(x, mean, variance, gamma, beta, self.epsilon)
 
     def compute_output_shape(self, input_shape):
         _check_axis(self, self.axis, input_shape)
@@ -339,6 +370,36 @@ def _check_axis(layer, axis, input_shape):
             f"{format_shape(input_shape)} (rank {rank}). Received: axis={layer.axis}"
         )
     return axis % rank
+
+
+def _normalize(x, mean, variance, gamma, beta, epsilon):
+    """`(x - mean) / sqrt(variance + epsilon) * gamma + beta` with per-feature vectors on axis 1 of `x`."""
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+    scale = torch.rsqrt(variance + epsilon)
+    if gamma is not None:
+        scale = scale * gamma
+    outputs = (x - mean.reshape(shape)) * scale.reshape(shape)
+    return outputs + beta.reshape(shape) if beta is not None else outputs
+
+
+def _average_into(moving, value, momentum):
+    """Keras's moving-average update, in place: `moving * momentum + value * (1 - momentum)`."""
+    moving.mul_(momentum).add_(value, alpha=1.0 - momentum)
+
+
+def _check_renorm_clipping(clipping):
+    clipping = dict(clipping or {})
+    unknown = set(clipping) - {"rmax", "rmin", "dmax"}
+    if unknown:
+        raise ValueError(
+            f"renorm_clipping accepts the keys 'rmax', 'rmin' and 'dmax'. Received: renorm_clipping={clipping}"
+        )
+    rmin, rmax, dmax = clipping.get("rmin"), clipping.get("rmax"), clipping.get("dmax")
+    if rmin is not None and rmax is not None and rmax < rmin:
+        raise ValueError(f"renorm_clipping needs rmax >= rmin. Received: rmax={rmax}, rmin={rmin}")
+    if dmax is not None and dmax < 0:
+        raise ValueError(f"renorm_clipping needs dmax >= 0. Received: dmax={dmax}")
+    return clipping
 
 
 def _as_weight_dtype(layer, inputs):

@@ -112,8 +112,12 @@ def test_batch_norm_config_round_trip_and_errors():
     assert BatchNormalization.from_config(config).get_config() == config
     with pytest.raises(ValueError, match="synchronized=False"):
         BatchNormalization(synchronized=True)
-    with pytest.raises(NotImplementedError, match="renorm=False"):
-        BatchNormalization(renorm=True)
+    with pytest.raises(ValueError, match="keys 'rmax', 'rmin' and 'dmax'"):
+        BatchNormalization(renorm=True, renorm_clipping={"rmx": 2.0})
+    with pytest.raises(ValueError, match="rmax >= rmin"):
+        BatchNormalization(renorm=True, renorm_clipping={"rmax": 1.0, "rmin": 2.0})
+    with pytest.raises(ValueError, match="dmax >= 0"):
+        BatchNormalization(renorm=True, renorm_clipping={"dmax": -1.0})
     with pytest.raises(ValueError, match=r"axis 3 of inputs of shape \(None, 4\)"):
         BatchNormalization(axis=3).build_from_shape((None, 4))
 
@@ -153,3 +157,24 @@ def test_layer_norm_rms_scaling_is_keras_deprecated_variance_scaling(rng):
     out = layer(torch.tensor(x)).detach().numpy()
     np.testing.assert_allclose(out, x / np.sqrt(x.var(axis=-1, keepdims=True) + 1e-3), rtol=1e-10)
     assert [w.keras_name for w in layer.weights] == ["gamma"]
+
+
+def test_batch_renormalization_first_step_and_clipping_closed_forms(rng):
+    x = rng.normal(size=(8, 2)) * 3.0 + 1.0
+    mean, var = x.mean(0), x.var(0)
+    stddev = np.sqrt(var + 1e-3)
+    layer = BatchNormalization(renorm=True, renorm_momentum=0.5, momentum=0.9, dtype="float64")
+    layer.build_from_shape((None, 2))
+    assert [w.keras_name for w in layer.weights][4:] == ["moving_stddev", "renorm_mean", "renorm_stddev"]
+    # initial renorm_mean 0, renorm_stddev 1: r = stddev, d = mean, so the output is the batch-normalized x
+    # times r plus d, i.e. x itself up to epsilon
+    out = layer(torch.tensor(x), training=True).detach().numpy()
+    np.testing.assert_allclose(out, (x - mean) / stddev * stddev + mean, rtol=1e-10)
+    weights = dict(zip([w.keras_name for w in layer.weights], layer.get_weights()))
+    np.testing.assert_allclose(weights["renorm_mean"], 0.5 * mean, rtol=1e-12)
+    np.testing.assert_allclose(weights["renorm_stddev"], 0.5 + 0.5 * stddev, rtol=1e-12)
+    np.testing.assert_allclose(weights["moving_stddev"], 0.9 + 0.1 * stddev, rtol=1e-12)
+    np.testing.assert_allclose(weights["moving_variance"], (0.9 + 0.1 * stddev) ** 2 - 1e-3, rtol=1e-12)
+    clipped = BatchNormalization(renorm=True, renorm_clipping={"rmax": 1.0, "dmax": 0.0}, dtype="float64")
+    out = clipped(torch.tensor(x), training=True).detach().numpy()
+    np.testing.assert_allclose(out, (x - mean) / stddev * np.minimum(stddev, 1.0), rtol=1e-10)

@@ -454,3 +454,23 @@ def test_functional_graph_matches_keras(rng):
             w_ours.grad, w_ref.value.grad = None, None
         for got_w, want_w in zip(ours.get_weights(), ref.get_weights()):
             np.testing.assert_allclose(got_w, want_w, rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"renorm": True},
+        {"renorm": True, "renorm_clipping": {"rmax": 1.2, "rmin": 0.9, "dmax": 0.1}, "renorm_momentum": 0.5},
+        {"renorm": True, "scale": False, "momentum": 0.8},
+    ],
+)
+def test_batch_renormalization_matches_keras(rng, kwargs):
+    x = _normal(rng, 6, 3) * 2.0 + 0.5
+    ref, ours = keras.layers.BatchNormalization(**kwargs), L.BatchNormalization(**kwargs)
+    ref.build((6, 3))
+    ours.build_from_shape((6, 3))
+    assert [w.keras_name for w in ours.weights] == [w.name for w in ref.weights]
+    weights = [np.abs(w + rng.normal(size=w.shape).astype("float32") * 0.3) for w in ref.get_weights()]
+    ref.set_weights(weights)
+    check_layer(ref, ours, x, trainings=(True, True, False))  # r and d use the renorm averages of the call before
+    check_config(ref, ours)
