@@ -47,6 +47,7 @@ class CompiledLoss:
     """The weighted sum of the per-output losses, as one scalar tensor."""
 
     def __init__(self, loss, loss_weights=None):
+        _check_names(loss, _as_loss)  # a misspelt name fails at compile(), not at the first fit()
         self.spec, self.weights_spec = loss, loss_weights
         self.losses, self.weights, self.output_names = None, None, None
 
@@ -85,6 +86,8 @@ class CompiledMetrics:
     """The compiled metrics of every output, updated together; results named as Keras 3 names them."""
 
     def __init__(self, metrics=None, weighted_metrics=None):
+        for spec in (metrics, weighted_metrics):
+            _check_names(spec, lambda name: metrics_module.get_compile_metric(name))
         self.spec, self.weighted_spec = metrics, weighted_metrics
         self.entries = []  # (output index, metric, weighted)
 
@@ -114,6 +117,18 @@ class CompiledMetrics:
     def reset(self):
         for _, metric, _ in self.entries:
             metric.reset_state()
+
+
+def _check_names(spec, resolve):
+    """Resolves every string in a (nested) compile argument once, so unknown names raise with a suggestion."""
+    if isinstance(spec, str):
+        resolve(spec)
+    elif isinstance(spec, dict):
+        for value in spec.values():
+            _check_names(value, resolve)
+    elif isinstance(spec, (list, tuple)):
+        for value in spec:
+            _check_names(value, resolve)
 
 
 def _unique_metric_name(taken, prefix, name, weighted):
