@@ -4,6 +4,7 @@ Arrays are converted and checked once, at the edge, then held on the device; an 
 gather and hands out slices (views), so the step function never touches NumPy or the host.
 """
 
+import itertools
 import math
 import warnings
 
@@ -107,6 +108,10 @@ class ArrayData:
             start = step * size
             yield tree.map_structure(lambda t, a=start: None if t is None else t[a : a + size], (x, y, sw))
 
+    def peek(self):
+        """The first batch, to build and check the model with (arrays are not consumed by reading)."""
+        return next(self.epoch(shuffle=False, steps=1))
+
     def _device(self):
         return tree.flatten(self.x)[0].device
 
@@ -127,7 +132,20 @@ class IterableData:
         self.is_sequence = hasattr(source, "__getitem__") and hasattr(source, "__len__") and not _is_array(source)
         self.steps = steps if steps is not None else (len(source) if hasattr(source, "__len__") else None)
         self._iterator = None
+        self._pending = None  # a batch taken by peek() from a one-shot source, handed out again first
         self.num_samples = None
+
+    def peek(self):
+        """The first batch, to build and check the model with; a generator's batch is not lost to training."""
+        item = next(self._items(1, False, None), _NOTHING)
+        if item is _NOTHING:
+            raise ValueError(
+                f"The data ({type(self.source).__name__}) yielded no batches. Make sure the generator yields "
+                f"(x, y) tuples and is not already exhausted (create a fresh one for each fit/evaluate call)."
+            )
+        if not self.is_sequence and _is_one_shot(self.source):
+            self._pending = item
+        return self._unpack(item, 0)
 
     def epoch(self, shuffle=False, steps=None, generator=None):
         limit = steps if steps is not None else self.steps
@@ -154,6 +172,8 @@ class IterableData:
         if self._iterator is None or not _is_one_shot(self.source):
             self._iterator = iter(self.source)
         iterator = self._iterator
+        if self._pending is not None:
+            iterator, self._pending = itertools.chain([self._pending], iterator), None
         return _take(iterator, limit)
 
     def _unpack(self, item, index):
@@ -172,6 +192,9 @@ class IterableData:
         else:
             x, y, sw = item, None, None
         return to_device_tensors((x, y, sw), self.device, "the generator's batch")
+
+
+_NOTHING = object()
 
 
 def _take(iterator, limit):

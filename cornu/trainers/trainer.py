@@ -247,7 +247,7 @@ class Trainer:
         sample_weight = checks.merge_class_weight(y, sample_weight, class_weight)
         data = make_data(x, y, sample_weight, batch_size=batch_size, steps=steps_per_epoch)
         val_data = self._validation_data(val, validation_batch_size or batch_size, validation_steps)
-        first = next(data.epoch(shuffle=False, steps=1))
+        first = data.peek()
         self._check_data(data, first)
         state = self._training_state()
         if not state[0]:
@@ -295,7 +295,7 @@ class Trainer:
         if isinstance(val, (tuple, list)) and 2 <= len(val) <= 3 and not isinstance(val[0], (int, float)):
             x_val, y_val, sw_val = (tuple(val) + (None,))[:3]
             return make_data(x_val, y_val, sw_val, batch_size=batch_size, steps=steps)
-        return make_data(val, batch_size=batch_size, steps=steps)
+        return make_data(val, steps=steps)  # a generator batches itself: fit's batch_size is not for it
 
     def _check_data(self, data, first):
         """Checks the data against the model once, then builds the compiled loss and metrics from one batch."""
@@ -347,7 +347,7 @@ class Trainer:
         """
         self._assert_compiled("evaluate")
         data = make_data(x, y, sample_weight, batch_size=batch_size, steps=steps)
-        first = next(data.epoch(shuffle=False, steps=1))
+        first = data.peek()
         self._check_data(data, first)
         state = (None,) + self._training_state()[1:]
         verbose = 1 if verbose == "auto" else verbose
