@@ -299,11 +299,12 @@ class Trainer:
 
     def _check_data(self, data, first):
         """Checks the data against the model once, then builds the compiled loss and metrics from one batch."""
-        if isinstance(data, ArrayData):
-            checks.check_inputs(self, data.x)
+        in_memory = isinstance(data, ArrayData)
+        checks.check_inputs(self, data.x if in_memory else first[0])  # a generator: its first batch stands for all
         self._prepare(first[0], first[1])
-        if isinstance(data, ArrayData) and data.y is not None:
-            checks.check_targets(self, data.y, first[0])
+        y = data.y if in_memory else first[1]
+        if y is not None:
+            checks.check_targets(self, y, first[0])
 
     def _run_evaluation(self, data, state, prefix="", callback_list=None):
         """One pass over `data` with the test hooks (also for fit's validation, as Keras does)."""
