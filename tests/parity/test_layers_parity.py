@@ -14,6 +14,14 @@ keras = pytest.importorskip("keras")
 RTOL, ATOL = 1e-5, 1e-6
 
 
+@pytest.fixture(autouse=True)
+def _reset_keras_names():
+    # Keras numbers auto-named layers globally (add, add_1, ...); leave its counters as we found them for the tests
+    # that compare names with Keras after these.
+    yield
+    keras.backend.clear_session()
+
+
 def _tensors(x, grad=True):
     if isinstance(x, list):
         return [_tensors(v, grad) for v in x]
