@@ -25,6 +25,12 @@ def test_leaky_relu_default_slope_is_keras_3s():
     np.testing.assert_allclose(_run(LeakyReLU(0.01)), np.where(X > 0, X, 0.01 * X), rtol=1e-12)
 
 
+def test_leaky_relu_accepts_keras_2_alpha_with_a_warning():
+    with pytest.warns(UserWarning, match="negative_slope=0.1"):
+        layer = LeakyReLU(alpha=0.1)
+    assert layer.negative_slope == 0.1 and "alpha" not in layer.get_config()
+
+
 def test_elu_closed_form():
     np.testing.assert_allclose(_run(ELU(alpha=0.5)), np.where(X > 0, X, 0.5 * np.expm1(X)), rtol=1e-12)
 
