@@ -482,3 +482,15 @@ def test_batch_renormalization_matches_keras(rng, kwargs):
     ref.set_weights(weights)
     check_layer(ref, ours, x, trainings=(True, True, False))  # r and d use the renorm averages of the call before
     check_config(ref, ours)
+
+
+def test_batch_norm_variance_is_exact_where_keras_cancels(rng):
+    # Deliberate difference: Keras's torch backend takes the batch variance as E[x^2] - E[x]^2, which cancels in
+    # float32 when the mean dwarfs the spread; torch's kernel (Welford) stays at the float64 value.
+    x = (rng.normal(size=(64, 2)) * 0.05 + 300.0).astype("float32")
+    exact = x.astype("float64").var(axis=0)
+    ours, ref = L.BatchNormalization(momentum=0.0), keras.layers.BatchNormalization(momentum=0.0)
+    ours(x, training=True)
+    ref(x, training=True)
+    np.testing.assert_allclose(ours.get_weights()[3], exact, rtol=1e-3)
+    assert np.abs(ref.get_weights()[3] - exact).max() > 10 * np.abs(ours.get_weights()[3] - exact).max()
