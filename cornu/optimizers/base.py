@@ -14,6 +14,7 @@ import warnings
 import torch
 
 from cornu import backend
+from cornu.legacy.optimizers import translate_optimizer_arguments
 from cornu.optimizers.schedules import LearningRateSchedule
 from cornu.optimizers.schedules import serialize as serialize_schedule
 from cornu.utils.identifiers import did_you_mean
@@ -109,6 +110,8 @@ class Optimizer:
         name=None,
         **kwargs,
     ):
+        if kwargs:  # Keras 1/2 spellings (`lr=`, `decay=`) first; what is left is unknown
+            learning_rate, kwargs = translate_optimizer_arguments(self, learning_rate, kwargs)
         if kwargs:
             self._reject_unknown_arguments(kwargs)
         _check_clipping(clipnorm, clipvalue, global_clipnorm)
