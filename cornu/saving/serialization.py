@@ -1,0 +1,448 @@
+"""Layers and models <-> Keras 3 config dicts (the `config.json` of a `.keras` file, `model.to_json()`).
+
+A layer is `{"module": "keras.layers", "class_name": "Dense", "config": {...}, "registered_name": None}` with its
+`dtype` as Keras's DTypePolicy dict. A Sequential model lists its layers (an `InputLayer` first); a Functional
+model lists its layers with their `inbound_nodes` (the calls that connect them) plus `input_layers` and
+`output_layers`, exactly as Keras 3 writes them, so files go both ways. Keras 2 configs (no `module`, nodes as
+`[[name, node, tensor, kwargs], ...]`) are read too.
+"""
+
+import inspect
+import json
+import warnings
+
+import numpy as np
+
+from cornu.saving.registry import get_registered_name, resolve_class
+from cornu.utils import tree
+
+__all__ = [
+    "serialize_layer",
+    "deserialize_layer",
+    "serialize_compile_config",
+    "compile_from_config",
+    "model_to_json",
+    "model_from_json",
+    "check_safe",
+]
+
+_TENSOR = "__keras_tensor__"
+
+
+def _policy(name):
+    return {"module": "keras", "class_name": "DTypePolicy", "config": {"name": name}, "registered_name": None}
+
+
+# --------------------------------------------------------------------------------------------------- writing
+def serialize_layer(layer):
+    """The Keras 3 config dict of a layer or model (models include their layers and graph).
+
+    Example:
+    >>> from cornu.layers import Dense
+    >>> serialize_layer(Dense(2, name="d"))["config"]["dtype"]["class_name"]
+    'DTypePolicy'
+    """
+    from cornu.layers.input_layer import InputLayer
+    from cornu.models import Functional, Sequential
+
+    if isinstance(layer, Sequential):
+        config, module = _sequential_config(layer), "keras"
+    elif isinstance(layer, Functional):
+        config, module = _functional_config(layer), "keras.src.models.functional"
+    else:
+        config, module = _plain_config(layer), _module_of(layer)
+    registered = get_registered_name(layer)
+    builtin = module.startswith("keras")
+    result = {
+        "module": module,
+        "class_name": type(layer).__name__,
+        "config": config,
+        "registered_name": "Functional" if isinstance(layer, Functional) else (None if builtin else registered),
+    }
+    build = _build_config(layer)
+    if build is not None and not isinstance(layer, InputLayer):
+        result["build_config"] = build
+    return result
+
+
+def _module_of(layer):
+    from cornu.saving.registry import builtin_classes
+
+    for (module, _name), cls in builtin_classes().items():
+        if cls is type(layer) and module.startswith("keras."):
+            return module
+    return type(layer).__module__
+
+
+def _plain_config(layer):
+    from cornu.layers.input_layer import InputLayer
+
+    config = _jsonable(dict(layer.get_config()))
+    if not isinstance(layer, InputLayer):
+        config.pop("batch_input_shape", None)  # Keras 3 layers refuse it; the model's InputLayer carries the shape
+        if isinstance(config.get("dtype"), str):
+            config["dtype"] = _policy(config["dtype"])
+    return config
+
+
+def _build_config(layer):
+    nodes = [n for n in getattr(layer, "_inbound_nodes", []) if n.input_tensors]
+    if not layer.built or not nodes:
+        return None
+    first = nodes[0].call_args[0] if nodes[0].call_args else nodes[0].input_tensors[0]
+    return {"input_shape": _jsonable(tree.map_structure(lambda t: list(t.shape), first))}
+
+
+def _jsonable(value):
+    """Tuples become lists and numpy scalars Python numbers, as `json` needs."""
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return value
+
+
+def _sequential_config(model):
+    layers = [serialize_layer(model._input_layer)] if model._input_layer is not None else []
+    layers += [serialize_layer(layer) for layer in model.layers]
+    config = {"name": model.name, "trainable": model.trainable, "dtype": _policy(model.dtype), "layers": layers}
+    if model._input_layer is not None:
+        config["build_input_shape"] = list(model._input_layer.batch_shape)
+    return config
+
+
+def _functional_config(model):
+    from cornu.layers.input_layer import InputLayer
+
+    in_model = {id(n) for n in model._nodes}
+    in_model.update(id(t._keras_history[0]._inbound_nodes[t._keras_history[1]]) for t in model.inputs)
+    reindex = {}
+    for layer in model.layers:
+        kept = [n for n in layer._inbound_nodes if id(n) in in_model]
+        reindex.update({id(n): i for i, n in enumerate(kept)})
+
+    def history(tensor):
+        layer, node_index, tensor_index = tensor._keras_history
+        return [layer.name, reindex[id(layer._inbound_nodes[node_index])], tensor_index]
+
+    def encode(value):
+        if hasattr(value, "_keras_history") and value._keras_history is not None:
+            shape = list(value.shape)
+            return {
+                "class_name": _TENSOR,
+                "config": {"shape": shape, "dtype": value.dtype, "keras_history": history(value)},
+            }
+        if isinstance(value, dict):
+            return {k: encode(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [encode(v) for v in value]
+        return _jsonable(value)
+
+    layer_configs = []
+    for layer in model.layers:
+        entry = serialize_layer(layer)
+        entry["name"] = layer.name
+        nodes = [n for n in layer._inbound_nodes if id(n) in in_model and not isinstance(layer, InputLayer)]
+        entry["inbound_nodes"] = [{"args": encode(n.call_args), "kwargs": encode(n.call_kwargs)} for n in nodes]
+        layer_configs.append(entry)
+    structure = lambda s: tree.map_structure(history, s)  # noqa: E731
+    return {
+        "name": model.name,
+        "trainable": model.trainable,
+        "layers": layer_configs,
+        "input_layers": structure(model._input_structure),
+        "output_layers": structure(model._output_structure),
+    }
+
+
+# --------------------------------------------------------------------------------------------------- reading
+def check_safe(config, where):
+    """Refuses (ValueError) a config holding Python bytecode (a saved `lambda`) unless the caller opted in."""
+    found = []
+
+    def scan(value, path):
+        if isinstance(value, dict):
+            if value.get("class_name") == "__lambda__":
+                found.append(path)
+            for key, item in value.items():
+                scan(item, f"{path}.{key}" if path else str(key))
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                scan(item, f"{path}[{i}]")
+
+    scan(config, "")
+    if found:
+        raise ValueError(
+            f"{where} holds Python code (a lambda saved as bytecode at {found[0]}); loading it would run that code. "
+            f"If you trust the file, load it with safe_mode=False."
+        )
+
+
+def deserialize_layer(config, custom_objects=None, safe_mode=True, where="the config"):
+    """A cornu layer or model from its Keras config dict (Keras 3 or Keras 2 form).
+
+    Example:
+    >>> layer = deserialize_layer({"module": "keras.layers", "class_name": "Dense", "config": {"units": 2}})
+    >>> layer.units
+    2
+    """
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(f"A layer config in {where} must be a dict with 'class_name' and 'config'; got {config!r}.")
+    from cornu.models import Functional, Sequential
+
+    cls = resolve_class(config, custom_objects, where)
+    inner = config.get("config") or {}
+    if issubclass(cls, Sequential):
+        layer = _sequential_from_config(cls, inner, custom_objects, safe_mode, where)
+    elif issubclass(cls, Functional) or (config["class_name"] in ("Functional", "Model") and "layers" in inner):
+        layer = _functional_from_config(inner, custom_objects, safe_mode, where)
+    else:
+        layer = _call_from_config(cls, _accepted(cls, dict(inner), where), custom_objects, safe_mode)
+        build = config.get("build_config") or {}
+        if not layer.built and build.get("input_shape") is not None and "inbound_nodes" not in config:
+            layer.build_from_shape(_shape_tuples(build["input_shape"]))
+    return layer
+
+
+def _call_from_config(cls, inner, custom_objects, safe_mode):
+    parameters = inspect.signature(cls.from_config).parameters
+    kwargs = {}
+    if "custom_objects" in parameters:
+        kwargs["custom_objects"] = custom_objects
+    if "safe_mode" in parameters:
+        kwargs["safe_mode"] = safe_mode
+    return cls.from_config(inner, **kwargs)
+
+
+def _accepted(cls, inner, where):
+    """Drops keys Keras writes that cornu's class does not take (`quantization_config: None`, `ragged: False`)."""
+    from cornu.layers.base import _BASE_KWARGS
+
+    if "from_config" in vars(cls) and cls.__module__.split(".")[0] != "cornu":
+        return inner  # a user's own from_config knows its keys
+    known = set(_BASE_KWARGS) | {"name", "trainable", "dtype", "autocast", "activity_regularizer"}
+    for klass in cls.__mro__:
+        if "__init__" in vars(klass):
+            known.update(inspect.signature(klass.__init__).parameters)
+    for key in [k for k in inner if k not in known]:
+        value = inner.pop(key)
+        if value not in (None, False, {}, [], 0.0):
+            warnings.warn(
+                f"{cls.__name__} in {where}: cornu ignores the Keras argument {key}={value!r}, which it does not "
+                f"support; the loaded layer may compute differently.",
+                stacklevel=3,
+            )
+    return inner
+
+
+def _shape_tuples(shape):
+    if isinstance(shape, list) and shape and isinstance(shape[0], list):
+        return [_shape_tuples(s) for s in shape]
+    return tuple(shape)
+
+
+def _sequential_from_config(cls, inner, custom_objects, safe_mode, where):
+    if isinstance(inner, list):  # Keras 2.0: the config is the list of layers
+        inner = {"layers": inner}
+    model = cls(name=inner.get("name"))
+    for layer_config in inner.get("layers", []):
+        model.add(deserialize_layer(layer_config, custom_objects, safe_mode, where))
+    shape = inner.get("build_input_shape")
+    if model._input_layer is None and shape:
+        model.build(tuple(shape))
+    if inner.get("trainable") is False:
+        model.trainable = False
+    return model
+
+
+def _functional_from_config(inner, custom_objects, safe_mode, where):
+    from cornu.layers.input_layer import InputLayer
+    from cornu.models import Functional
+
+    layers, outputs, pending = {}, {}, []
+    for layer_config in inner.get("layers", []):
+        layer = deserialize_layer(layer_config, custom_objects, safe_mode, where)
+        name = layer_config.get("name") or layer.name
+        layers[name] = layer
+        if isinstance(layer, InputLayer):
+            outputs[(name, 0)] = layer._inbound_nodes[0].outputs
+        else:
+            pending.append([name, list(layer_config.get("inbound_nodes") or []), 0])
+    while pending:
+        progressed = False
+        for entry in pending:
+            name, nodes, done = entry
+            while done < len(nodes):
+                call = _decode_node(nodes[done], outputs)
+                if call is None:
+                    break
+                outputs[(name, done)] = layers[name](*call[0], **call[1])
+                done += 1
+                progressed = True
+            entry[2] = done
+        pending = [e for e in pending if e[2] < len(e[1])]
+        if pending and not progressed:
+            raise ValueError(
+                f"The model graph in {where} cannot be rebuilt: layer '{pending[0][0]}' waits on tensors no layer "
+                f"makes. The file is damaged or was edited by hand."
+            )
+
+    def tensor(ref):
+        name, node_index, tensor_index = ref[:3]
+        if (name, node_index) not in outputs:
+            raise ValueError(f"The model in {where} names the tensor {ref!r}, but no layer '{name}' makes it.")
+        return tree.flatten(outputs[(name, node_index)])[tensor_index]
+
+    def structure(value):
+        if _is_ref(value):
+            return tensor(value)
+        if isinstance(value, dict):
+            return {k: structure(v) for k, v in value.items()}
+        return [structure(v) for v in value]
+
+    model = Functional(structure(inner["input_layers"]), structure(inner["output_layers"]), name=inner.get("name"))
+    if inner.get("trainable") is False:
+        model.trainable = False
+    return model
+
+
+def _is_ref(value):
+    return isinstance(value, list) and len(value) >= 3 and isinstance(value[0], str) and isinstance(value[1], int)
+
+
+def _decode_node(node, outputs):
+    """`(args, kwargs)` for one recorded call, or `None` while some input is not made yet."""
+    missing = []
+
+    def lookup(name, node_index, tensor_index):
+        if (name, node_index) not in outputs:
+            missing.append(name)
+            return None
+        return tree.flatten(outputs[(name, node_index)])[tensor_index]
+
+    def decode(value):
+        if isinstance(value, dict) and value.get("class_name") == _TENSOR:
+            return lookup(*value["config"]["keras_history"][:3])
+        if isinstance(value, dict):
+            return {k: decode(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [decode(v) for v in value]
+        return value
+
+    if isinstance(node, dict):  # Keras 3
+        args, kwargs = decode(node.get("args", [])), decode(node.get("kwargs", {}))
+    else:  # Keras 2: [[layer_name, node_index, tensor_index, kwargs], ...]
+        tensors = [lookup(*ref[:3]) for ref in node]
+        kwargs = dict(node[0][3]) if node and len(node[0]) > 3 and node[0][3] else {}
+        args = [tensors[0] if len(tensors) == 1 else tensors]
+    return None if missing else (args, kwargs)
+
+
+# --------------------------------------------------------------------------------------------------- compile
+def serialize_compile_config(model):
+    """Keras's `compile_config` of a compiled model (optimizer, loss, metrics, ...), or `{}`."""
+    from cornu import optimizers
+
+    if not getattr(model, "compiled", False):
+        return {}
+    loss = model._compiled_loss
+    metrics = model._compiled_metrics
+    options = getattr(model, "_compile_options", {})
+    return {
+        "optimizer": optimizers.serialize(model.optimizer),
+        "loss": _map_callables(loss.spec, _serialize_loss),
+        "loss_weights": _jsonable(loss.weights_spec),
+        "metrics": _map_callables(metrics.spec, _serialize_metric),
+        "weighted_metrics": _map_callables(metrics.weighted_spec, _serialize_metric),
+        "run_eagerly": options.get("run_eagerly", False),
+        "steps_per_execution": options.get("steps_per_execution", 1),
+        "jit_compile": False,
+    }
+
+
+def _map_callables(spec, fn):
+    if spec is None or isinstance(spec, str):
+        return spec
+    if isinstance(spec, dict):
+        return {k: _map_callables(v, fn) for k, v in spec.items()}
+    if isinstance(spec, (list, tuple)):
+        return [_map_callables(v, fn) for v in spec]
+    return fn(spec)
+
+
+def _serialize_loss(loss):
+    from cornu import losses
+
+    return losses.serialize(loss)
+
+
+def _serialize_metric(metric):
+    from cornu import metrics
+
+    return metrics.serialize(metric)
+
+
+def compile_from_config(model, config, custom_objects=None):
+    """Compiles `model` as `serialize_compile_config` (or Keras) recorded it."""
+    from cornu import losses, metrics, optimizers
+
+    if not config:
+        return
+    custom = dict(custom_objects or {})
+    optimizer = config.get("optimizer") or config.get("optimizer_config") or "rmsprop"
+    if isinstance(optimizer, dict):
+        optimizer = optimizers.deserialize(optimizer, custom_objects=custom)
+
+    def loss(value):
+        return value if isinstance(value, str) and value not in custom else losses.deserialize(value, custom)
+
+    def metric(value):
+        return value if isinstance(value, str) and value not in custom else metrics.deserialize(value, custom)
+
+    model.compile(
+        optimizer=optimizer,
+        loss=_map_configs(config.get("loss"), loss),
+        loss_weights=config.get("loss_weights"),
+        metrics=_map_configs(config.get("metrics"), metric),
+        weighted_metrics=_map_configs(config.get("weighted_metrics"), metric),
+        steps_per_execution=config.get("steps_per_execution", 1),
+    )
+
+
+def _map_configs(spec, fn):
+    if spec is None:
+        return None
+    if isinstance(spec, dict) and "class_name" not in spec:
+        return {k: _map_configs(v, fn) for k, v in spec.items()}
+    if isinstance(spec, list):
+        return [_map_configs(v, fn) for v in spec]
+    return fn(spec)
+
+
+# --------------------------------------------------------------------------------------------------- JSON
+def model_to_json(model, **kwargs):
+    """The model's architecture (no weights) as a JSON string, in Keras 3's form; kwargs go to `json.dumps`."""
+    return json.dumps(serialize_layer(model), **kwargs)
+
+
+def model_from_json(json_string, custom_objects=None, safe_mode=True):
+    """A fresh (untrained) model from `to_json()`'s string, or from Keras's.
+
+    Example:
+    >>> from cornu.layers import Dense
+    >>> from cornu.models import Sequential
+    >>> clone = model_from_json(model_to_json(Sequential([Dense(2, input_shape=(3,))])))
+    >>> clone.count_params()
+    8
+    """
+    try:
+        config = json.loads(json_string)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"model_from_json: the string is not valid JSON ({error}).") from None
+    if safe_mode:
+        check_safe(config, "The JSON config")
+    return deserialize_layer(config, custom_objects, safe_mode, "the JSON config")
