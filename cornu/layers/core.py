@@ -193,6 +193,8 @@ class Embedding(Layer):
         mask_zero: Whether index 0 is padding: `compute_mask` then returns `inputs != 0` for the layers after it.
             Defaults to `False`.
         weights: Optional `[matrix]` (or the matrix) to start from. Defaults to `None`.
+        lora_rank, lora_alpha, quantization_config: Keras's low-rank and quantized modes; cornu accepts only their
+            defaults, `None`.
 
     Input shape: `(batch, ...)` integers. Output shape: `(batch, ..., output_dim)`.
 
@@ -213,14 +215,20 @@ class Embedding(Layer):
         embeddings_constraint=None,
         mask_zero=False,
         weights=None,
+        lora_rank=None,
+        lora_alpha=None,
+        quantization_config=None,
         **kwargs,
     ):
+        if lora_rank is not None or quantization_config is not None:
+            raise NotImplementedError(
+                "cornu's Embedding has no LoRA or quantized mode. Use lora_rank=None and quantization_config=None."
+            )
         for arg, value in (("input_dim", input_dim), ("output_dim", output_dim)):
             if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
                 raise ValueError(f"Embedding's {arg} must be a positive integer. Received: {arg}={value!r}")
         if kwargs.pop("input_length", None) is not None:
             warnings.warn("Embedding's `input_length` is deprecated (Keras 3 ignores it); remove it.", stacklevel=2)
-        kwargs.pop("quantization_config", None)  # Keras 3.15 configs carry it (None unless quantized)
         super().__init__(**kwargs)
         self.input_dim, self.output_dim = input_dim, output_dim
         self.embeddings_initializer = initializers.get(embeddings_initializer)
