@@ -30,6 +30,7 @@ from cornu.layers.regularization import (
     GaussianNoise,
     SpatialDropout1D,
     SpatialDropout2D,
+    SpatialDropout3D,
 )
 from cornu.layers.reshaping import Flatten, Permute, RepeatVector, Reshape
 from cornu.layers.symbolic import KerasTensor
@@ -69,6 +70,7 @@ __all__ = [
     "Softmax",
     "SpatialDropout1D",
     "SpatialDropout2D",
+    "SpatialDropout3D",
     "Subtract",
     "add",
     "average",

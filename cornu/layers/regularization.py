@@ -19,6 +19,7 @@ __all__ = [
     "Dropout",
     "SpatialDropout1D",
     "SpatialDropout2D",
+    "SpatialDropout3D",
     "GaussianNoise",
     "GaussianDropout",
     "ActivityRegularization",
@@ -185,6 +186,31 @@ class SpatialDropout2D(_SpatialDropout):
 
     def get_config(self):
         return {**super().get_config(), "data_format": self.data_format}
+
+
+class SpatialDropout3D(SpatialDropout2D):
+    """Dropout of whole 3D feature maps of volumes: one draw per sample and channel.
+
+    Args:
+        rate: Float in `[0, 1]`, the fraction of channels to drop.
+        data_format: `"channels_last"` (`(batch, d1, d2, d3, channels)`) or `"channels_first"`. Defaults to
+            `cornu.backend.image_data_format()`.
+        seed: Optional integer, for reproducible masks. Defaults to `None`.
+
+    Input shape: 5D. Output shape: same as the input.
+
+    Example:
+    >>> out = SpatialDropout3D(0.5, seed=0)(np.ones((1, 2, 2, 2, 3)), training=True)
+    >>> bool((out == out[:, :1, :1, :1]).all())
+    True
+    """
+
+    _rank = 5
+
+    def _noise_shape(self, inputs):
+        if self.data_format == "channels_first":
+            return (inputs.shape[0], inputs.shape[1], 1, 1, 1)
+        return (inputs.shape[0], 1, 1, 1, inputs.shape[4])
 
 
 class GaussianNoise(_RandomLayer):

@@ -14,6 +14,7 @@ from cornu.layers import (
     Input,
     SpatialDropout1D,
     SpatialDropout2D,
+    SpatialDropout3D,
 )
 from cornu.models import Sequential
 
@@ -77,6 +78,8 @@ def test_spatial_dropout_drops_whole_channels():
     assert (out == out[:, :1, :1]).all() and set(out.unique().tolist()) == {0.0, 2.0}
     out = SpatialDropout2D(0.5, data_format="channels_first", seed=1)(torch.ones(8, 6, 3, 3), training=True)
     assert (out == out[:, :, :1, :1]).all()
+    out = SpatialDropout3D(0.5, data_format="channels_first", seed=1)(torch.ones(8, 6, 2, 2, 2), training=True)
+    assert (out == out[:, :, :1, :1, :1]).all() and set(out.unique().tolist()) == {0.0, 2.0}
     with pytest.raises(ValueError, match=r"expects 3D inputs, but received inputs of shape \(2, 3\)"):
         SpatialDropout1D(0.5)(torch.ones(2, 3), training=True)
     config = SpatialDropout2D(0.3, seed=2).get_config()

@@ -217,7 +217,12 @@ def test_dropout_noise_shape_and_rate_one_match_keras(rng):
 
 
 @pytest.mark.parametrize(
-    "name, shape, same", [("SpatialDropout1D", (8, 5, 6), (1,)), ("SpatialDropout2D", (8, 3, 3, 6), (1, 2))]
+    "name, shape, same",
+    [
+        ("SpatialDropout1D", (8, 5, 6), (1,)),
+        ("SpatialDropout2D", (8, 3, 3, 6), (1, 2)),
+        ("SpatialDropout3D", (8, 2, 2, 2, 6), (1, 2, 3)),
+    ],
 )
 def test_spatial_dropout_drops_whole_channels_like_keras(rng, name, shape, same):
     x = np.ones(shape, dtype="float32")
