@@ -253,7 +253,14 @@ class Embedding(Layer):
     def call(self, inputs):
         if inputs.dtype not in (torch.int32, torch.int64):
             inputs = inputs.to(torch.int64)  # as Keras, float indices are truncated
-        return F.embedding(inputs, self.embeddings)
+        try:  # no per-step range check: an out-of-range index surfaces as torch's error, translated here
+            return F.embedding(inputs, self.embeddings)
+        except IndexError:
+            low, high = int(inputs.min()), int(inputs.max())
+            raise ValueError(
+                f"Embedding layer '{self.name}' has input_dim={self.input_dim} (indices 0 to {self.input_dim - 1}), "
+                f"but received indices from {low} to {high}. Use Embedding({high + 1}, ...) or remap the indices."
+            ) from None
 
     def compute_mask(self, inputs, previous_mask=None):
         if not self.mask_zero:

@@ -50,7 +50,11 @@ class _Merge(Layer):
         if len(set(ranks)) > 1:  # as Keras: lower-rank inputs get size-1 axes right after the batch axis
             top = max(ranks)
             inputs = [x.reshape(x.shape[:1] + (1,) * (top - x.ndim) + x.shape[1:]) for x in inputs]
-        return self._merge(list(inputs))
+        try:  # no per-step shape check: a later call on other shapes surfaces as torch's error, translated here
+            return self._merge(list(inputs))
+        except RuntimeError:
+            self.build([tuple(x.shape) for x in inputs])
+            raise
 
     def compute_output_shape(self, input_shape):
         shapes = _check_list(self, input_shape)
@@ -202,7 +206,11 @@ class Concatenate(Layer):
             )
 
     def call(self, inputs):
-        return torch.cat(list(inputs), dim=self.axis)
+        try:
+            return torch.cat(list(inputs), dim=self.axis)
+        except (RuntimeError, IndexError):
+            self.build([tuple(x.shape) for x in inputs])  # raises the error in Keras notation
+            raise
 
     def compute_output_shape(self, input_shape):
         shapes = _check_list(self, input_shape)

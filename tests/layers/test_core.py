@@ -49,6 +49,8 @@ def test_embedding_config_round_trip_and_errors():
         Embedding(3, 2.5)
     with pytest.warns(UserWarning, match="input_length"):
         Embedding(3, 2, input_length=5)
+    with pytest.raises(ValueError, match=r"indices 0 to 9\), but received indices from 0 to 12. Use Embedding\(13"):
+        Embedding(10, 2)(np.array([[0, 12]]))
     with pytest.raises(NotImplementedError, match="lora_rank=None"):
         Embedding(3, 2, lora_rank=4)
     assert Embedding.from_config({**config, "quantization_config": None, "lora_rank": None}).output_dim == 4

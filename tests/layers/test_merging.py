@@ -76,6 +76,14 @@ def test_elementwise_shape_errors():
         Add()(Input((3,)))
     with pytest.raises(ValueError, match="one batch size"):
         Add()([torch.ones(2, 3), torch.ones(3, 3)])
+    layer = Add()
+    layer([torch.ones(2, 3), torch.ones(2, 3)])
+    with pytest.raises(ValueError, match=r"received \(None, 3\) and \(None, 4\)"):  # a later call, other shapes
+        layer([torch.ones(2, 3), torch.ones(2, 4)])
+    layer = Concatenate()
+    layer([torch.ones(2, 3), torch.ones(2, 3)])
+    with pytest.raises(ValueError, match=r"axis -1; received \(None, 3\) and \(None, 2, 3\)"):
+        layer([torch.ones(2, 3), torch.ones(2, 2, 3)])
 
 
 def test_dot_matches_einsum(rng):
