@@ -15,7 +15,7 @@ from cornu import backend
 from cornu.utils import tree
 from cornu.utils.shapes import format_shape
 
-__all__ = ["ArrayData", "IterableData", "make_data", "split_validation", "to_device_tensors"]
+__all__ = ["ArrayData", "EpochBatches", "IterableData", "make_data", "split_validation", "to_device_tensors"]
 
 
 def to_device_tensors(structure, device, name="x"):
@@ -114,6 +114,44 @@ class ArrayData:
 
     def _device(self):
         return tree.flatten(self.x)[0].device
+
+
+class EpochBatches:
+    """The batches of each epoch of `fit`, with Keras's `steps_per_epoch` rule for data of known length.
+
+    Without `steps_per_epoch` an epoch is one pass. With it, a pass is spread over epochs: an epoch takes the
+    next `steps_per_epoch` batches of the current pass, ends early (with a warning) when the pass runs out, and
+    the epoch after starts a new, reshuffled pass (keras/src/trainers/epoch_iterator.py does the same).
+
+    >>> data = ArrayData(np.arange(4.0).reshape(4, 1), batch_size=1)
+    >>> batches = EpochBatches(data, shuffle=False, steps=2)
+    >>> [[x.item() for x, _, _ in batches.epoch()] for _ in range(3)]
+    [[0.0, 1.0], [2.0, 3.0], [0.0, 1.0]]
+    """
+
+    def __init__(self, data, shuffle, steps=None):
+        self.data, self.shuffle, self.steps = data, shuffle, steps
+        self._pass, self._seen = None, 0
+
+    def epoch(self):
+        if self.steps is None or self.data.steps is None:
+            yield from self.data.epoch(shuffle=self.shuffle, steps=self.steps)
+            return
+        if self._pass is None:
+            self._pass, self._seen = iter(self.data.epoch(shuffle=self.shuffle)), 0
+        for _ in range(self.steps):
+            if self._seen >= self.data.steps:
+                warnings.warn(
+                    f"Your input ran out of data: steps_per_epoch={self.steps} asks for more batches than remain "
+                    f"in the pass ({self.data.steps} batches in all), so this epoch ends early. Lower "
+                    f"steps_per_epoch, or leave it out to make each epoch one pass over the data.",
+                    stacklevel=4,
+                )
+                break
+            self._seen += 1
+            yield next(self._pass)
+        if self._seen >= self.data.steps:
+            self._pass = None
 
 
 def _batch_shuffle(num_samples, batch_size, generator):

@@ -15,7 +15,7 @@ from cornu.callbacks.history import History
 from cornu.callbacks.progbar_logger import ProgbarLogger
 from cornu.trainers import checks
 from cornu.trainers.compile_utils import CompiledLoss, CompiledMetrics, flatten_outputs, flatten_targets
-from cornu.trainers.data import ArrayData, make_data, split_validation, to_device_tensors
+from cornu.trainers.data import ArrayData, EpochBatches, make_data, split_validation, to_device_tensors
 from cornu.trainers.logs import LazyLogs, RunningMean
 from cornu.utils import tree
 
@@ -263,6 +263,7 @@ class Trainer:
             _with_defaults(callbacks, history, verbose), model=self, verbose=verbose, epochs=epochs, steps=steps
         )
         self.stop_training = False
+        batches = EpochBatches(data, shuffle, steps_per_epoch)
         wants_begin = callback_list.wants("on_train_batch_begin")
         wants_end = callback_list.wants("on_train_batch_end")
         callback_list.on_train_begin()
@@ -271,7 +272,7 @@ class Trainer:
             self.reset_metrics()
             callback_list.on_epoch_begin(epoch)
             self.train()
-            for step, (xb, yb, swb) in enumerate(data.epoch(shuffle=shuffle, steps=steps_per_epoch)):
+            for step, (xb, yb, swb) in enumerate(batches.epoch()):
                 if wants_begin:
                     callback_list.on_train_batch_begin(step)
                 self._train_step(xb, yb, swb, state)
