@@ -63,9 +63,9 @@ def assert_same_history(ref_history, our_history):
     assert our_history.epoch == ref_history.epoch
 
 
-def assert_same_weights(ref, ours, rtol=RTOL):
+def assert_same_weights(ref, ours, rtol=RTOL, atol=1e-5):
     for ref_w, our_w in zip(ref.get_weights(), ours.get_weights(), strict=True):
-        np.testing.assert_allclose(our_w, ref_w, rtol=rtol, atol=1e-5)
+        np.testing.assert_allclose(our_w, ref_w, rtol=rtol, atol=atol)
 
 
 @pytest.mark.parametrize("optimizer", ["sgd", "adam"])
@@ -212,3 +212,104 @@ def test_train_on_batch_class_weight_matches_keras():
     assert isinstance(got, float)
     np.testing.assert_allclose(got, expected, rtol=RTOL)
     assert_same_weights(ref, ours)
+
+
+def _small(lib, *layers):
+    return lib.Sequential([lib.Input((6,)), *layers])
+
+
+def _pair_small(build):
+    ref, ours = build(keras), build(cornu)
+    ours.set_weights(ref.get_weights())
+    return ref, ours
+
+
+def _small_data():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(50, 6)).astype("float32")
+    labels = rng.integers(0, 3, 50)
+    return x, labels, np.eye(3, dtype="float32")[labels]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"epochs": 4, "validation_freq": 2},
+        {"epochs": 4, "initial_epoch": 2},
+        {"steps_per_epoch": 2},  # Keras spreads one pass over epochs; the second epoch runs out early
+    ],
+    ids=["validation_freq", "initial_epoch", "steps_per_epoch"],
+)
+def test_fit_options_match_keras(options):
+    x, _, y = _small_data()
+    ref, ours = _pair_small(lambda lib: _small(lib, lib.layers.Dense(3, activation="softmax")))
+    _compile_both(ref, ours, "adam", loss="categorical_crossentropy", metrics=["accuracy"])
+    fit = dict(FIT, **options)
+    with pytest.warns(UserWarning) if "steps_per_epoch" in options else _no_warning():
+        expected = ref.fit(x, y, **fit)
+    with pytest.warns(UserWarning, match="ran out of data") if "steps_per_epoch" in options else _no_warning():
+        got = ours.fit(x, y, **fit)
+    assert_same_history(expected, got)
+    assert_same_weights(ref, ours)
+
+
+def _no_warning():
+    import contextlib
+
+    return contextlib.nullcontext()
+
+
+def test_regularizers_add_to_the_loss_like_keras():
+    x, _, y = _small_data()
+
+    def build(lib):
+        hidden = lib.layers.Dense(
+            8,
+            activation="relu",
+            kernel_regularizer=lib.regularizers.l2(0.01),
+            bias_regularizer="l1",
+            activity_regularizer=lib.regularizers.l1(0.01),
+        )
+        return _small(lib, hidden, lib.layers.Dense(3, activation="softmax"))
+
+    ref, ours = _pair_small(build)
+    _compile_both(ref, ours, "adam", loss="categorical_crossentropy", metrics=["accuracy"])
+    assert_same_history(ref.fit(x, y, **FIT), ours.fit(x, y, **FIT))
+    assert_same_weights(ref, ours)
+
+
+def test_batch_normalization_trains_and_moves_its_statistics_like_keras():
+    x, _, y = _small_data()
+
+    def build(lib):
+        return _small(
+            lib,
+            lib.layers.Dense(8),
+            lib.layers.BatchNormalization(),
+            lib.layers.Activation("relu"),
+            lib.layers.Dense(3, activation="softmax"),
+        )
+
+    ref, ours = _pair_small(build)
+    _compile_both(ref, ours, "adam", loss="categorical_crossentropy", metrics=["accuracy"])
+    assert_same_history(ref.fit(x, y, **FIT), ours.fit(x, y, **FIT))
+    # the bias before BatchNormalization gets ~0 gradients that Adam scales to noise: compared absolutely
+    assert_same_weights(ref, ours, rtol=1e-3, atol=1e-4)
+    np.testing.assert_allclose(ours.predict(x, verbose=0), ref.predict(x, verbose=0), rtol=1e-4, atol=1e-5)
+
+
+def test_binary_crossentropy_with_accuracy_and_auc():
+    x, labels, _ = _small_data()
+    y = (labels > 0).astype("float32")
+    ref, ours = _pair_small(lambda lib: _small(lib, lib.layers.Dense(1, activation="sigmoid")))
+    _compile_both(ref, ours, "rmsprop", loss="binary_crossentropy", metrics=["accuracy", "AUC"])
+    expected, got = ref.fit(x, y, **FIT), ours.fit(x, y, **FIT)
+    assert sorted(got.history) == [
+        "AUC",
+        "accuracy",
+        "loss",
+        "val_AUC",
+        "val_accuracy",
+        "val_loss",
+    ]  # the name as written
+    assert_same_history(expected, got)
