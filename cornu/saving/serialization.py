@@ -51,13 +51,16 @@ def serialize_layer(layer):
         config, module = _functional_config(layer), "keras.src.models.functional"
     else:
         config, module = _plain_config(layer), _module_of(layer)
-    registered = get_registered_name(layer)
+    if type(layer) not in (Sequential, Functional) and isinstance(layer, (Sequential, Functional)):
+        module = type(layer).__module__  # a user's subclass: found again through custom_objects or the registry
     builtin = module.startswith("keras")
     result = {
         "module": module,
         "class_name": type(layer).__name__,
         "config": config,
-        "registered_name": "Functional" if isinstance(layer, Functional) else (None if builtin else registered),
+        "registered_name": "Functional"
+        if type(layer) is Functional
+        else (None if builtin else get_registered_name(layer)),
     }
     build = _build_config(layer)
     if build is not None and not isinstance(layer, InputLayer):

@@ -91,8 +91,9 @@ def read_weights(h5file, model, where, skip_mismatch=False, include_optimizer=Tr
         is_optimizer = not hasattr(obj, "_own_weights")
         if is_optimizer:
             if key in h5file and getattr(model, "compiled", False):
-                obj.build(model.trainable_weights)
                 store = {name: np.asarray(h5file[key][name]) for name in h5file[key].keys()}
+                if len(store) != len(obj.variables):  # an optimizer saved before its first step has no slots yet
+                    obj.build(model.trainable_weights)
                 obj.load_own_variables(store)
             continue
         expected = own_variables(obj)
