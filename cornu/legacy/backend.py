@@ -425,11 +425,15 @@ def random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
     return torch.randn(shape, generator=generator, dtype=_config.torch_dtype(dtype)) * stddev + mean
 
 
+_MISSING_NOTE = (
+    "Graph-era functions (function, placeholder, gradients, get_session, learning_phase) have no meaning in eager "
+    "PyTorch: call the model directly, use torch.autograd.grad, or pass training=True/False to a layer."
+)
+
+
 def __getattr__(name):
     raise AttributeError(
-        f"`K.{name}` is not in cornu's Keras backend (cornu.legacy.backend). It offers: {', '.join(__all__)}. "
-        "Graph-era functions (function, placeholder, gradients, get_session) have no eager PyTorch meaning; "
-        "write torch code (torch.autograd.grad, ...) or a cornu layer instead."
+        f"`K.{name}` is not in cornu's Keras backend. It offers: {', '.join(__all__)}. {_MISSING_NOTE}"
     )
 
 

@@ -31,7 +31,9 @@ def inverse_time_decay(learning_rate, decay):
     """
     from cornu.optimizers.schedules import InverseTimeDecay
 
-    return InverseTimeDecay(learning_rate, decay_steps=1, decay_rate=decay)
+    schedule = InverseTimeDecay(learning_rate, decay_steps=1, decay_rate=decay)
+    schedule._keras2_decay = True  # `optimizer.lr` is then the base rate, as Keras 2's `lr` variable was
+    return schedule
 
 
 def decay_to_schedule(old, value, kwargs, owner):
@@ -83,7 +85,8 @@ class LearningRateHandle:
     """What Keras 2's `optimizer.lr` was (a variable) for `K.get_value`/`K.set_value` and arithmetic.
 
     It reads and writes the optimizer's `learning_rate`, so `K.set_value(model.optimizer.lr, 0.001)` changes the
-    rate of the next update, as it did in Keras 2.
+    rate of the next update, as it did in Keras 2. With Keras 2's `decay=`, it is the base rate that the decay
+    divides (Keras 2's `lr` variable), not the decayed rate of the next update.
 
     Example:
     >>> from cornu.optimizers import SGD
@@ -97,13 +100,22 @@ class LearningRateHandle:
         self.optimizer = optimizer
 
     def numpy(self):
-        return self.optimizer.learning_rate
+        schedule = self._keras2_schedule()
+        return schedule.initial_learning_rate if schedule is not None else self.optimizer.learning_rate
 
     def assign(self, value):
-        self.optimizer.learning_rate = float(value)
+        schedule = self._keras2_schedule()
+        if schedule is not None:  # Keras 2 kept decaying from the new base rate
+            schedule.initial_learning_rate = float(value)
+        else:
+            self.optimizer.learning_rate = float(value)
+
+    def _keras2_schedule(self):
+        schedule = getattr(self.optimizer, "_learning_rate", None)
+        return schedule if getattr(schedule, "_keras2_decay", False) else None
 
     def __float__(self):
-        return float(self.optimizer.learning_rate)
+        return float(self.numpy())
 
     def __format__(self, spec):
         return format(float(self), spec)
