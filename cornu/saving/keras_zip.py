@@ -12,8 +12,6 @@ import os
 import posixpath
 import zipfile
 
-import h5py
-
 from cornu.saving import serialization, weights_h5
 from cornu.saving.atomic import atomic_path
 
@@ -35,6 +33,7 @@ def save_keras(model, filepath, zipped=None):
         "cornu": True,
     }
     buffer = io.BytesIO()
+    h5py = weights_h5.require_h5py()
     with h5py.File(buffer, "w") as h5file:
         weights_h5.write_weights(h5file, model)
     members = {
@@ -137,6 +136,7 @@ def _load_weights_member(members, model, where, skip_mismatch):
     data = members.get(_WEIGHTS)
     if data is None:
         raise ValueError(f"{where} is not a valid .keras file: it has no {_WEIGHTS}. Save the model again.")
+    h5py = weights_h5.require_h5py()
     try:
         h5file = h5py.File(io.BytesIO(data), "r")
     except OSError as error:

@@ -10,7 +10,6 @@ import json
 import os
 import warnings
 
-import h5py
 import numpy as np
 
 from cornu.saving import serialization, weights_h5
@@ -25,6 +24,7 @@ def save_legacy_h5(model, filepath, include_optimizer=True):
     """Writes the whole model (architecture, compile config, weights, optimizer state) to an `.h5` file."""
     config = serialization.serialize_layer(model)
     config.pop("build_config", None)
+    h5py = weights_h5.require_h5py()
     with atomic_path(filepath) as tmp, h5py.File(tmp, "w") as f:
         f.attrs["backend"] = "torch"
         f.attrs["keras_version"] = _KERAS_VERSION
@@ -41,6 +41,7 @@ def save_legacy_h5(model, filepath, include_optimizer=True):
 
 def save_legacy_weights(model, filepath):
     """Writes only the weights, in the Keras 2 layout at the file's root (`model.save_weights('w.h5')`)."""
+    h5py = weights_h5.require_h5py()
     with atomic_path(filepath) as tmp, h5py.File(tmp, "w") as f:
         _write_model_weights(f, model)
 
@@ -149,6 +150,7 @@ def _open(filepath):
     where = f"{os.fspath(filepath)!r}"
     if not os.path.exists(filepath):
         raise FileNotFoundError(f"No such file: {where}. Check the path.")
+    h5py = weights_h5.require_h5py()
     try:
         return h5py.File(filepath, "r")
     except OSError as error:

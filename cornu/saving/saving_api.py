@@ -79,8 +79,7 @@ def save_weights(model, filepath, overwrite=True):
     name = _suffix(filepath)
     check_overwrite(filepath, overwrite)
     if name.endswith(".weights.h5"):
-        import h5py
-
+        h5py = weights_h5.require_h5py()
         with atomic_path(filepath) as tmp, h5py.File(tmp, "w") as f:
             weights_h5.write_weights(f, model)
     elif name.endswith(_H5):
@@ -112,8 +111,7 @@ def load_weights(model, filepath, skip_mismatch=False, by_name=False):
 
 
 def _load_keras3_weights(model, filepath, skip_mismatch):
-    import h5py
-
+    h5py = weights_h5.require_h5py()
     where = f"{os.fspath(filepath)!r}"
     if not os.path.exists(filepath):
         raise FileNotFoundError(f"No such file: {where}. Check the path.")

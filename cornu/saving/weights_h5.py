@@ -14,7 +14,16 @@ import torch
 from cornu.utils.naming import to_snake_case
 from cornu.utils.shapes import format_shape
 
-__all__ = ["saveables", "write_weights", "read_weights", "own_variables"]
+__all__ = ["saveables", "write_weights", "read_weights", "own_variables", "require_h5py"]
+
+
+def require_h5py():
+    """The h5py module, imported when a file is read or written (so `import cornu` does not need it)."""
+    try:
+        import h5py
+    except ImportError:
+        raise ImportError("Keras model and weights files are HDF5 inside: install h5py (pip install h5py).") from None
+    return h5py
 
 
 def own_variables(layer):
