@@ -113,3 +113,13 @@ def test_fit_trains_with_the_scheduled_rates():
     np.testing.assert_allclose(model.get_weights()[0], [[expected]], rtol=1e-6)
     assert history.history["learning_rate"] == [float(np.float32(r)) for r in rates]
     np.testing.assert_allclose(history.history["loss"], [1.0, 0.8**2, (0.8 * 0.6) ** 2], rtol=1e-6)
+
+
+def test_a_type_error_inside_a_two_argument_schedule_is_not_hidden():
+    # Deliberate difference: Keras catches any TypeError from schedule(epoch, lr) and retries schedule(epoch),
+    # which hides the real error behind "missing 1 required positional argument". cornu reads the signature instead.
+    def schedule(epoch, lr):
+        return lr + "0.1"
+
+    with pytest.raises(TypeError, match=r"unsupported operand type\(s\) for \+: 'float' and 'str'"):
+        _drive(LearningRateScheduler(schedule), _model(), 1)
