@@ -70,7 +70,7 @@ def translate(owner, kwargs, declared=()):
             new, convert = spec
             _refuse_both(owner, old, new, out)
             out[new] = convert(value) if convert is not None else value
-            message = f"`{old}` is the {_generation(old)} name of `{new}`; write `{new}={out[new]!r}`."
+            message = f"`{old}` is the {_generation(old)} name of `{new}`; write `{new}={_shown(out[new])}`."
         elif kind == "rewritten":
             updates, line = spec(old, value, out, owner)
             for new in updates:
@@ -205,6 +205,15 @@ def _refuse_both(owner, old, new, kwargs):
             f"{name} received both `{old}` ({_generation(old)}) and `{new}`, which mean the same. Keep only "
             f"`{new}={kwargs[new]!r}`."
         )
+
+
+def _shown(value):
+    """The value as the user would type it: a literal as itself, anything else (a tensor, a layer) as `...`."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return repr(value)
+    if isinstance(value, (tuple, list)) and all(v is None or isinstance(v, (bool, int, float, str)) for v in value):
+        return repr(value)
+    return "..."
 
 
 def _generation(old):
