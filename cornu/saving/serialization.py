@@ -27,6 +27,8 @@ __all__ = [
 ]
 
 _TENSOR = "__keras_tensor__"
+# Optimizer config keys of tf.keras 2.11+ that change nothing in the update (their files carry them).
+_TF_KERAS_ONLY = ("jit_compile", "is_legacy_optimizer")
 
 
 def _policy(name):
@@ -398,7 +400,12 @@ def compile_from_config(model, config, custom_objects=None):
     custom = dict(custom_objects or {})
     optimizer = config.get("optimizer") or config.get("optimizer_config") or "rmsprop"
     if isinstance(optimizer, dict):
-        optimizer = optimizers.deserialize(optimizer, custom_objects=custom)
+        inner = {
+            k: v
+            for k, v in (optimizer.get("config") or {}).items()
+            if k not in _TF_KERAS_ONLY and not (k == "decay" and v == 0)  # a file cannot "remove" Keras 2's default
+        }
+        optimizer = optimizers.deserialize({**optimizer, "config": inner}, custom_objects=custom)
 
     def loss(value):
         return value if isinstance(value, str) and value not in custom else losses.deserialize(value, custom)
