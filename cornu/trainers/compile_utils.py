@@ -90,9 +90,10 @@ class CompiledMetrics:
             _check_names(spec, lambda name: metrics_module.get_compile_metric(name))
         self.spec, self.weighted_spec = metrics, weighted_metrics
         self.entries = []  # (output index, metric, weighted)
+        self.given_names = []  # each metric's name before output prefixes and de-duplication
 
     def build(self, output_names, losses, y_true, y_pred):
-        self.entries = []
+        self.entries, self.given_names = [], []
         prefix = (lambda index: f"{output_names[index]}_") if len(output_names) > 1 else (lambda index: "")
         taken = {}
         for spec, weighted in ((self.spec, False), (self.weighted_spec, True)):
@@ -102,6 +103,7 @@ class CompiledMetrics:
             for index, identifiers in enumerate(per_output):
                 for identifier in identifiers:
                     metric = metrics_module.get_compile_metric(identifier, losses[index], y_true[index], y_pred[index])
+                    self.given_names.append(metric.name)
                     metric.name = _unique_metric_name(taken, prefix(index), metric.name, weighted)
                     self.entries.append((index, metric, weighted))
 

@@ -73,7 +73,7 @@ class ArrayData:
     (3, [(2, 2), (2, 2), (1, 2)])
     """
 
-    def __init__(self, x, y=None, sample_weight=None, batch_size=32, device=None, check=True):
+    def __init__(self, x, y=None, sample_weight=None, batch_size=32, device=None, check=True, steps=None):
         device = device or backend.get_device()
         self.x = to_device_tensors(x, device, "x")
         self.y = to_device_tensors(y, device, "y")
@@ -92,6 +92,8 @@ class ArrayData:
             _check_finite(self.y, "y")
         self.batch_size = _check_batch_size(batch_size)
         self.steps = math.ceil(self.num_samples / self.batch_size)
+        if steps is not None:  # evaluate/predict(steps=...): only the first batches
+            self.steps = min(self.steps, int(steps))
 
     def epoch(self, shuffle=False, steps=None, generator=None):
         """Yields `(x, y, sample_weight)` batches for one pass; `shuffle` is True, False or `"batch"`."""
@@ -272,7 +274,7 @@ def make_data(x, y=None, sample_weight=None, batch_size=None, steps=None, with_t
     if x is None:
         raise ValueError("No data was given: pass x (and y), e.g. model.fit(x_train, y_train).")
     if is_in_memory(x):
-        return ArrayData(x, y, sample_weight, batch_size=batch_size, check=check)
+        return ArrayData(x, y, sample_weight, batch_size=batch_size, check=check, steps=steps)
     if y is not None:
         raise ValueError(
             f"When x is a generator or dataset ({type(x).__name__}), it must yield the targets too; do not pass y. "

@@ -245,7 +245,7 @@ class Trainer:
         elif validation_split:
             checks.check_fraction(validation_split)
         sample_weight = checks.merge_class_weight(y, sample_weight, class_weight)
-        data = make_data(x, y, sample_weight, batch_size=batch_size, steps=steps_per_epoch)
+        data = make_data(x, y, sample_weight, batch_size=batch_size)  # steps_per_epoch: EpochBatches below
         val_data = self._validation_data(val, validation_batch_size or batch_size, validation_steps)
         first = data.peek()
         self._check_data(data, first)
@@ -364,8 +364,7 @@ class Trainer:
         logs = self._run_evaluation(data, state, callback_list=callback_list)
         if return_dict:
             return logs
-        values = [logs[name] for name in self._results()]
-        return values[0] if len(values) == 1 else values
+        return self._flatten_in_keras_order(logs)
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """Runs the model on `x` in batches and returns NumPy arrays (a list/dict for several outputs).
@@ -451,7 +450,16 @@ class Trainer:
         logs = {name: _to_python(value) for name, value in self._results().items()}
         if return_dict:
             return logs
-        values = list(logs.values())
+        return self._flatten_in_keras_order(logs)
+
+    def _flatten_in_keras_order(self, logs):
+        """The logs as Keras 3 lists them: `loss`, the metrics by the names they were given (unprefixed, so a
+        name given twice, as in metrics and weighted_metrics, repeats its first value), the per-output losses,
+        then every other key in sorted order (keras/src/trainers/trainer.py, `_flatten_metrics_in_order`)."""
+        names = ["loss"] + self._compiled_metrics.given_names
+        names += [name for name in self._trackers if name != "loss"]
+        values = [logs[name] for name in names if name in logs]
+        values += [logs[key] for key in sorted(logs) if key not in names]
         return values[0] if len(values) == 1 else values
 
 
