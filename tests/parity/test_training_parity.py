@@ -313,3 +313,30 @@ def test_binary_crossentropy_with_accuracy_and_auc():
         "val_loss",
     ]  # the name as written
     assert_same_history(expected, got)
+
+
+def test_nested_model_validation_data_with_weights_and_evaluate_steps():
+    x, _, y = _small_data()
+    weights = np.random.default_rng(4).uniform(size=50).astype("float32")
+
+    def build(lib):
+        inner = lib.Sequential([lib.Input((6,)), lib.layers.Dense(4, activation="relu")], name="inner")
+        return lib.Sequential([lib.Input((6,)), inner, lib.layers.Dense(3, activation="softmax")])
+
+    ref, ours = _pair_small(build)
+    _compile_both(
+        ref, ours, "adam", loss="categorical_crossentropy", metrics=["accuracy"], weighted_metrics=["accuracy"]
+    )
+    options = {"epochs": 2, "batch_size": 8, "shuffle": False, "verbose": 0}
+    validation = (x[40:], y[40:], weights[40:])
+    expected = ref.fit(x[:40], y[:40], sample_weight=weights[:40], validation_data=validation, **options)
+    got = ours.fit(x[:40], y[:40], sample_weight=weights[:40], validation_data=validation, **options)
+    assert "val_weighted_accuracy" in got.history
+    assert_same_history(expected, got)
+    # Keras lists metrics by their given names: 'accuracy' twice (its first value twice), then weighted_accuracy
+    expected = ref.evaluate(x, y, sample_weight=weights, batch_size=8, steps=2, verbose=0)
+    got = ours.evaluate(x, y, sample_weight=weights, batch_size=8, steps=2, verbose=0)
+    assert len(got) == len(expected) == 4
+    np.testing.assert_allclose(got, expected, rtol=RTOL)
+    assert ours.predict(x, batch_size=8, steps=2, verbose=0).shape == (16, 3)
+    np.testing.assert_allclose(ours.train_on_batch(x, y), ref.train_on_batch(x, y), rtol=RTOL)
