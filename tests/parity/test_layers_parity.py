@@ -499,3 +499,53 @@ def test_batch_norm_variance_is_exact_where_keras_cancels(rng):
     ref(x, training=True)
     np.testing.assert_allclose(ours.get_weights()[3], exact, rtol=1e-3)
     assert np.abs(ref.get_weights()[3] - exact).max() > 10 * np.abs(ours.get_weights()[3] - exact).max()
+
+
+KERAS_CONFIG_CASES = [
+    ("ReLU", (), {"max_value": 2.0}),
+    ("LeakyReLU", (), {}),
+    ("PReLU", (), {"shared_axes": [1]}),
+    ("ELU", (), {}),
+    ("Softmax", (), {"axis": 1}),
+    ("Embedding", (5, 3), {"mask_zero": True}),
+    ("Identity", (), {}),
+    ("Masking", (), {"mask_value": -1.0}),
+    ("Dropout", (0.3,), {"noise_shape": (None, 1)}),
+    ("SpatialDropout1D", (0.3,), {}),
+    ("SpatialDropout2D", (0.3,), {}),
+    ("SpatialDropout3D", (0.3,), {}),
+    ("GaussianNoise", (0.1,), {}),
+    ("GaussianDropout", (0.1,), {}),
+    ("ActivityRegularization", (), {"l1": 0.1}),
+    ("BatchNormalization", (), {"momentum": 0.9}),
+    ("BatchNormalization", (), {"renorm": True}),
+    ("LayerNormalization", (), {"axis": [1, 2]}),
+    ("Flatten", (), {}),
+    ("Reshape", ((2, -1),), {}),
+    ("Permute", ((2, 1),), {}),
+    ("RepeatVector", (3,), {}),
+    ("Add", (), {}),
+    ("Subtract", (), {}),
+    ("Multiply", (), {}),
+    ("Average", (), {}),
+    ("Maximum", (), {}),
+    ("Minimum", (), {}),
+    ("Concatenate", (), {"axis": 1}),
+    ("Dot", ((1, 2),), {"normalize": True}),
+]
+
+
+@pytest.mark.parametrize("name, args, kwargs", KERAS_CONFIG_CASES)
+def test_keras_configs_rebuild_cornu_layers(name, args, kwargs):
+    # What a .keras file holds: Keras's own get_config(), built or not, must construct the cornu layer unchanged.
+    ref = getattr(keras.layers, name)(*args, **kwargs)
+    ours = getattr(L, name).from_config(ref.get_config())
+    check_config(ref, ours)
+
+
+def test_keras_lambda_config_loads_only_with_safe_mode_off():
+    config = keras.layers.Lambda(lambda t: t * 3.0 - 1.0).get_config()
+    with pytest.raises(ValueError, match="safe_mode=False"):
+        L.Lambda.from_config(config)
+    ours = L.Lambda.from_config(config, safe_mode=False)
+    assert ours(np.array([[1.0, 2.0]])).tolist() == [[2.0, 5.0]]
