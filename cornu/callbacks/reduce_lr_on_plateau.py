@@ -6,6 +6,7 @@ import numpy as np
 
 from cornu.callbacks.early_stopping import MonitorCallback
 from cornu.callbacks.learning_rate_scheduler import _named_optimizers, read_learning_rate
+from cornu.legacy.translate import warn_once
 
 __all__ = ["ReduceLROnPlateau"]
 
@@ -127,13 +128,15 @@ class ReduceLROnPlateau(MonitorCallback):
 
 
 def _legacy_epsilon(min_delta, kwargs):
-    """Keras 2 called `min_delta` `epsilon`; Keras 3 silently ignores it, which would drop the user's threshold."""
+    """Keras 2 called `min_delta` `epsilon`; Keras 3 silently ignores it, which would drop the user's threshold.
+
+    (Belongs in `cornu.legacy.table` as a row `("ReduceLROnPlateau", "epsilon") -> "min_delta"` once callbacks are
+    wrapped by `legacy_arguments`; until then it is translated here, with the table's wording.)"""
     if "epsilon" in kwargs:
         min_delta = kwargs.pop("epsilon")
-        warnings.warn(
-            f"`epsilon` is the Keras 2 name of ReduceLROnPlateau's `min_delta`; write min_delta={min_delta!r}.",
-            DeprecationWarning,
-            stacklevel=3,
+        warn_once(
+            ("ReduceLROnPlateau", "epsilon"),
+            f"`epsilon` is the Keras 2 name of `min_delta`; write `min_delta={min_delta!r}`.",
         )
     if kwargs:
         raise TypeError(
