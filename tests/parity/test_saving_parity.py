@@ -164,3 +164,47 @@ def test_unsupported_keras_argument_is_dropped_with_a_warning():
         layer = saving.deserialize_layer(config)
     assert layer.units == 2
     assert cornu.layers.Dense is type(layer)
+
+
+def test_lambda_files_refused_both_ways_unless_safe_mode_false(tmp_path):
+    from cornu.layers import Input, Lambda
+    from cornu.models import Sequential
+
+    x = np.ones((2, 2), dtype="float32")
+    ours = Sequential([Input((2,)), Lambda(lambda t: t * 3.0)])
+    saving.save_model(ours, tmp_path / "c.keras")
+    with pytest.raises(ValueError, match="Lambda"):
+        keras.models.load_model(tmp_path / "c.keras")
+    np.testing.assert_array_equal(
+        _keras_predict(keras.models.load_model(tmp_path / "c.keras", safe_mode=False), x), 3 * x
+    )
+    theirs = keras.Sequential([keras.Input((2,)), keras.layers.Lambda(lambda t: t * 3.0)])
+    theirs.save(tmp_path / "k.keras")
+    with pytest.raises(ValueError, match=r"k\.keras.*Python code.*safe_mode=False"):
+        saving.load_model(tmp_path / "k.keras")
+    np.testing.assert_array_equal(saving.load_model(tmp_path / "k.keras", safe_mode=False).predict(x, verbose=0), 3 * x)
+
+
+@pytest.mark.parametrize("suffix", [".keras", ".h5"])
+def test_nested_model_files_both_ways(tmp_path, rng, suffix):
+    from cornu.layers import Dense, Dropout, Input
+    from cornu.models import Model, Sequential
+
+    x = rng.random((5, 3)).astype("float32")
+    inner = Sequential([Input((3,)), Dense(4, activation="relu", kernel_regularizer="l2"), Dropout(0.1)], name="inner")
+    a = Input((3,))
+    ours = Model(a, Dense(2, trainable=False)(inner(a)))
+    saving.save_model(ours, tmp_path / f"c{suffix}")
+    loaded = keras.models.load_model(tmp_path / f"c{suffix}")
+    np.testing.assert_allclose(_keras_predict(loaded, x), ours.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+    assert loaded.layers[2].trainable is False and loaded.get_layer("inner").layers[0].kernel_regularizer is not None
+    k_inner = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4, activation="relu")], name="kin")
+    ka = keras.Input((3,))
+    theirs = keras.Model(ka, keras.layers.Dense(2)(k_inner(ka)))
+    theirs.save(tmp_path / f"k{suffix}")
+    np.testing.assert_allclose(
+        saving.load_model(tmp_path / f"k{suffix}").predict(x, verbose=0),
+        _keras_predict(theirs, x),
+        rtol=1e-5,
+        atol=1e-6,
+    )
