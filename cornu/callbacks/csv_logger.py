@@ -56,6 +56,12 @@ class CSVLogger(Callback):
         self._pending = ""  # text to put before the first row when appending
 
     def on_train_begin(self, logs=None):
+        folder = os.path.dirname(os.path.abspath(self.filename))
+        if not os.path.isdir(folder):
+            raise FileNotFoundError(
+                f"CSVLogger cannot write '{self.filename}': the folder '{folder}' does not exist. Create it first, "
+                f"e.g. os.makedirs({folder!r}, exist_ok=True)."
+            )
         self.keys = None
         self.append_header = True
         self._pending = ""

@@ -104,6 +104,14 @@ def test_second_fit_with_the_same_logger_starts_over(tmp_path):
     assert _read(path) == "epoch,acc,val_acc\r\n0,0.5,NA\r\n"
 
 
+def test_a_missing_folder_is_named_with_the_fix(tmp_path):
+    logger = CSVLogger(tmp_path / "runs" / "log.csv")
+    with pytest.raises(
+        FileNotFoundError, match=r"the folder '.*runs' does not exist\. Create it first, e\.g\. os\.makedirs"
+    ):
+        logger.on_train_begin()
+
+
 def test_pathlike_filename(tmp_path):
     logger = CSVLogger(pathlib.Path(tmp_path) / "log.csv")
     assert logger.filename == os.path.join(str(tmp_path), "log.csv")
