@@ -110,13 +110,13 @@ def test_early_stopping_matches_keras(capsys, kwargs, values):
 
 @pytest.mark.parametrize(
     "monitor",
-    ["loss", "val_loss", "accuracy", "val_accuracy", "mae", "val_mae", "my_metric", "val_my_metric", "unknown"],
+    ["loss", "val_loss", "accuracy", "val_accuracy", "val_acc", "mae", "val_mae", "my_metric", "val_my_metric", "x"],
 )
 def test_auto_mode_picks_the_same_direction_or_refuses_the_same_names(capsys, monitor):
     def my_metric(y_true, y_pred):
         return y_pred
 
-    metrics = ["accuracy", "mae", my_metric]
+    metrics = ["accuracy", "acc", "mae", my_metric]  # "acc": the Keras 2 spelling old scripts monitor as "val_acc"
     ref_model, our_model = _pair(metrics=metrics, fitted=True)
     results = []
     for package, model in ((keras.callbacks, ref_model), (cornu.callbacks, our_model)):
