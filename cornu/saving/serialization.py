@@ -13,7 +13,7 @@ import warnings
 
 import numpy as np
 
-from cornu.saving.registry import get_registered_name, resolve_class
+from cornu.saving.registry import GLOBAL_CUSTOM_OBJECTS, get_registered_name, resolve_class
 from cornu.utils import tree
 
 __all__ = [
@@ -206,11 +206,52 @@ def deserialize_layer(config, custom_objects=None, safe_mode=True, where="the co
     elif issubclass(cls, Functional) or (config["class_name"] in ("Functional", "Model") and "layers" in inner):
         layer = _functional_from_config(inner, custom_objects, safe_mode, where)
     else:
-        layer = _call_from_config(cls, _accepted(cls, dict(inner), where), custom_objects, safe_mode)
+        layer = _plain_from_config(cls, config, custom_objects, safe_mode, where)
         build = config.get("build_config") or {}
         if not layer.built and build.get("input_shape") is not None and "inbound_nodes" not in config:
             layer.build_from_shape(_shape_tuples(build["input_shape"]))
     return layer
+
+
+def _plain_from_config(cls, config, custom_objects, safe_mode, where):
+    inner = _accepted(cls, _resolve_custom(dict(config.get("config") or {}), custom_objects), where)
+    try:
+        return _call_from_config(cls, inner, custom_objects, safe_mode)
+    except (TypeError, ValueError, KeyError) as error:
+        raise ValueError(
+            f"{where}: layer '{inner.get('name', '?')}' ({config['class_name']}) cannot be rebuilt from its config: "
+            f"{error} If the file uses your own functions or classes, pass them to load_model in "
+            f"custom_objects={{'name': object}}."
+        ) from error
+
+
+def _resolve_custom(inner, custom_objects):
+    """Replaces configs of the caller's own functions and objects (an activation, an initializer) by the objects,
+    so the layer's constructor receives them as it did when the model was made."""
+    known = {**GLOBAL_CUSTOM_OBJECTS, **(custom_objects or {})}
+    if not known:
+        return inner
+
+    def resolve(value):
+        if isinstance(value, dict):
+            found = _custom_object(value, known) if "class_name" in value else None
+            return found if found is not None else {k: resolve(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [resolve(v) for v in value]
+        return value
+
+    return {key: resolve(value) for key, value in inner.items()}
+
+
+def _custom_object(config, known):
+    from cornu.layers.base import Layer
+
+    if config["class_name"] == "function":
+        return known.get(config.get("registered_name")) or known.get(config.get("config"))
+    found = known.get(config.get("registered_name")) or known.get(config["class_name"])
+    if isinstance(found, type) and not issubclass(found, Layer) and hasattr(found, "from_config"):
+        return found.from_config(dict(config.get("config") or {}))
+    return None
 
 
 def _call_from_config(cls, inner, custom_objects, safe_mode):

@@ -208,3 +208,17 @@ def test_nested_model_files_both_ways(tmp_path, rng, suffix):
         rtol=1e-5,
         atol=1e-6,
     )
+
+
+def _times_two(x):
+    return x * 2
+
+
+def test_keras_file_with_own_function_needs_custom_objects(tmp_path, rng):
+    theirs = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, activation=_times_two)])
+    theirs.save(tmp_path / "k.keras")
+    with pytest.raises(ValueError, match=r"k\.keras.*layer 'dense\w*' \(Dense\).*_times_two.*custom_objects"):
+        saving.load_model(tmp_path / "k.keras")
+    ours = saving.load_model(tmp_path / "k.keras", custom_objects={"_times_two": _times_two})
+    x = rng.random((4, 3)).astype("float32")
+    np.testing.assert_allclose(ours.predict(x, verbose=0), _keras_predict(theirs, x), rtol=1e-5, atol=1e-6)
