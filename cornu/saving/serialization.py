@@ -125,43 +125,43 @@ def _functional_config(model):
 
     in_model = {id(n) for n in model._nodes}
     in_model.update(id(t._keras_history[0]._inbound_nodes[t._keras_history[1]]) for t in model.inputs)
-    reindex = {}
+    reindex = {}  # a layer's nodes counted within this model only, as Keras numbers them in a config
     for layer in model.layers:
         kept = [n for n in layer._inbound_nodes if id(n) in in_model]
         reindex.update({id(n): i for i, n in enumerate(kept)})
-
-    def history(tensor):
-        layer, node_index, tensor_index = tensor._keras_history
-        return [layer.name, reindex[id(layer._inbound_nodes[node_index])], tensor_index]
-
-    def encode(value):
-        if hasattr(value, "_keras_history") and value._keras_history is not None:
-            shape = list(value.shape)
-            return {
-                "class_name": _TENSOR,
-                "config": {"shape": shape, "dtype": value.dtype, "keras_history": history(value)},
-            }
-        if isinstance(value, dict):
-            return {k: encode(v) for k, v in value.items()}
-        if isinstance(value, (list, tuple)):
-            return [encode(v) for v in value]
-        return _jsonable(value)
-
     layer_configs = []
     for layer in model.layers:
         entry = serialize_layer(layer)
         entry["name"] = layer.name
         nodes = [n for n in layer._inbound_nodes if id(n) in in_model and not isinstance(layer, InputLayer)]
-        entry["inbound_nodes"] = [{"args": encode(n.call_args), "kwargs": encode(n.call_kwargs)} for n in nodes]
+        entry["inbound_nodes"] = [
+            {"args": _encode_call(n.call_args, reindex), "kwargs": _encode_call(n.call_kwargs, reindex)} for n in nodes
+        ]
         layer_configs.append(entry)
-    structure = lambda s: tree.map_structure(history, s)  # noqa: E731
     return {
         "name": model.name,
         "trainable": model.trainable,
         "layers": layer_configs,
-        "input_layers": structure(model._input_structure),
-        "output_layers": structure(model._output_structure),
+        "input_layers": tree.map_structure(lambda t: _history(t, reindex), model._input_structure),
+        "output_layers": tree.map_structure(lambda t: _history(t, reindex), model._output_structure),
     }
+
+
+def _history(tensor, reindex):
+    layer, node_index, tensor_index = tensor._keras_history
+    return [layer.name, reindex[id(layer._inbound_nodes[node_index])], tensor_index]
+
+
+def _encode_call(value, reindex):
+    """A node's arguments as JSON: symbolic tensors become Keras's `__keras_tensor__` references."""
+    if getattr(value, "_keras_history", None) is not None:
+        config = {"shape": list(value.shape), "dtype": value.dtype, "keras_history": _history(value, reindex)}
+        return {"class_name": _TENSOR, "config": config}
+    if isinstance(value, dict):
+        return {k: _encode_call(v, reindex) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_encode_call(v, reindex) for v in value]
+    return _jsonable(value)
 
 
 # --------------------------------------------------------------------------------------------------- reading
@@ -318,6 +318,21 @@ def _functional_from_config(inner, custom_objects, safe_mode, where):
             outputs[(name, 0)] = layer._inbound_nodes[0].outputs
         else:
             pending.append([name, list(layer_config.get("inbound_nodes") or []), 0])
+    _replay_calls(layers, pending, outputs, where)
+    if "input_layers" not in inner or "output_layers" not in inner:
+        raise ValueError(f"The Functional model config in {where} lacks 'input_layers' or 'output_layers'.")
+    model = Functional(
+        _tensor_structure(inner["input_layers"], outputs, where),
+        _tensor_structure(inner["output_layers"], outputs, where),
+        name=inner.get("name"),
+    )
+    if inner.get("trainable") is False:
+        model.trainable = False
+    return model
+
+
+def _replay_calls(layers, pending, outputs, where):
+    """Calls each layer on its recorded inputs, in each layer's node order, as soon as those inputs exist."""
     while pending:
         progressed = False
         for entry in pending:
@@ -337,23 +352,17 @@ def _functional_from_config(inner, custom_objects, safe_mode, where):
                 f"makes. The file is damaged or was edited by hand."
             )
 
-    def tensor(ref):
-        name, node_index, tensor_index = ref[:3]
+
+def _tensor_structure(value, outputs, where):
+    """The tensors named by `input_layers`/`output_layers`: one `[name, node, index]`, a list or a dict of them."""
+    if _is_ref(value):
+        name, node_index, tensor_index = value[:3]
         if (name, node_index) not in outputs:
-            raise ValueError(f"The model in {where} names the tensor {ref!r}, but no layer '{name}' makes it.")
+            raise ValueError(f"The model in {where} names the tensor {value!r}, but no layer '{name}' makes it.")
         return tree.flatten(outputs[(name, node_index)])[tensor_index]
-
-    def structure(value):
-        if _is_ref(value):
-            return tensor(value)
-        if isinstance(value, dict):
-            return {k: structure(v) for k, v in value.items()}
-        return [structure(v) for v in value]
-
-    model = Functional(structure(inner["input_layers"]), structure(inner["output_layers"]), name=inner.get("name"))
-    if inner.get("trainable") is False:
-        model.trainable = False
-    return model
+    if isinstance(value, dict):
+        return {k: _tensor_structure(v, outputs, where) for k, v in value.items()}
+    return [_tensor_structure(v, outputs, where) for v in value]
 
 
 def _is_ref(value):
