@@ -247,15 +247,22 @@ def test_difference_integer_learning_rate_is_accepted():
     assert co.SGD(learning_rate=1).learning_rate == 1.0
 
 
-def test_difference_decay_is_refused_with_the_schedule_to_use_where_keras_ignores_it():
+def test_difference_keras_2_decay_and_lr_are_translated_where_keras_ignores_or_refuses_them():
+    """Keras 3 ignores `decay` (the rate stays constant) and refuses `lr`; cornu/legacy gives them Keras 2's meaning:
+    `decay` is `InverseTimeDecay(lr, 1, decay)` (closed form in tests/legacy/test_optimizers.py)."""
+    from cornu.legacy import reset_warnings
+
+    reset_warnings()  # each spelling warns once per process
     with pytest.warns(UserWarning, match="will be ignored"):
-        keras.optimizers.SGD(decay=0.1)
-    with pytest.raises(ValueError, match="InverseTimeDecay"):
-        co.SGD(decay=0.1)
+        ref = keras.optimizers.SGD(decay=0.1)
+    assert float(ref.learning_rate) == pytest.approx(0.01)
+    with pytest.warns(DeprecationWarning, match="InverseTimeDecay"):
+        ours = co.SGD(decay=0.1)
+    assert ours._learning_rate(10) == pytest.approx(0.01 / (1 + 0.1 * 10))
     with pytest.raises(ValueError, match="not recognized"):
         keras.optimizers.Adam(lr=0.1)
-    with pytest.raises(ValueError, match="use learning_rate=0.1|Use learning_rate=0.1"):
-        co.Adam(lr=0.1)
+    with pytest.warns(DeprecationWarning, match="write `learning_rate=0.1`"):
+        assert co.Adam(lr=0.1).learning_rate == 0.1
 
 
 def test_difference_saved_iteration_is_int64_and_serialize_names_the_public_module():
