@@ -10,6 +10,7 @@ import torch
 from cornu import losses as losses_module
 from cornu import metrics as metrics_module
 from cornu.utils import tree
+from cornu.utils.shapes import format_shape
 
 __all__ = ["CompiledLoss", "CompiledMetrics", "align_to_outputs"]
 
@@ -111,6 +112,23 @@ class CompiledMetrics:
     def metrics(self):
         return [metric for _, metric, _ in self.entries]
 
+    def check(self, y_true, y_pred):
+        """Updates each metric once on a sample batch (then resets it), so a metric that cannot read these
+        targets fails here, naming itself, instead of as a torch shape error inside the loop."""
+        for index, metric, _ in self.entries:
+            if y_true[index] is None:
+                continue
+            try:
+                metric.update_state(y_true[index], y_pred[index])
+            except (RuntimeError, ValueError, IndexError) as error:
+                raise ValueError(
+                    f"Metric '{metric.name}' cannot compare targets of shape {_shape(y_true[index])} with "
+                    f"predictions of shape {_shape(y_pred[index])}: {error}. Pick a metric that fits these targets "
+                    f"(e.g. 'sparse_categorical_accuracy' for integer labels, 'mae' for values of the output's shape)."
+                ) from error
+            finally:
+                metric.reset_state()
+
     def update(self, y_true, y_pred, sample_weight=None):
         for index, metric, weighted in self.entries:
             if y_true[index] is not None:
@@ -148,6 +166,10 @@ def _unique_metric_name(taken, prefix, name, weighted):
     index = taken[candidate]
     taken[candidate] += 1
     return f"{candidate}_{index}"
+
+
+def _shape(tensor):
+    return format_shape((None,) + tuple(tensor.shape)[1:])
 
 
 def _metrics_per_output(spec, output_names):

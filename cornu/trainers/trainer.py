@@ -109,6 +109,8 @@ class Trainer:
         self._compiled_loss.build(names)
         y_true = flatten_targets(y_batch, names) if y_batch is not None else [None] * len(names)
         self._compiled_metrics.build(names, self._compiled_loss.losses, y_true, y_pred)
+        with torch.no_grad():
+            self._compiled_metrics.check(y_true, y_pred)
         self._trackers = {"loss": RunningMean("loss")}
         if len(names) > 1:
             for name, loss in zip(names, self._compiled_loss.losses):
