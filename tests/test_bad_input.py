@@ -213,3 +213,9 @@ def test_validation_data_as_a_generator_matches_arrays(regression_data):
     expected = _regression().fit(x[:15], y[:15], validation_data=(x[15:], y[15:]), **options).history
     got = _regression().fit(x[:15], y[:15], validation_data=_batches(x[15:], y[15:]), **options).history
     assert got == expected
+
+
+def test_a_metric_that_cannot_read_the_targets_names_itself(data):
+    x, labels, _ = data
+    with pytest.raises(ValueError, match=r"Metric 'mae' cannot compare targets of shape \(None,\) with predictions"):
+        _model("sparse_categorical_crossentropy", metrics=("accuracy", "mae")).fit(x, labels, verbose=0)
