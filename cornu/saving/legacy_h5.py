@@ -228,7 +228,8 @@ def _set_layer(layer, arrays, where, saved_name, skip_mismatch):
 def _read_optimizer(group, model, where):
     arrays = [np.asarray(group[name]) for name in _names(group, "weight_names") if name in group]
     optimizer = model.optimizer
-    optimizer.build(model.trainable_weights)
+    if len(arrays) != len(optimizer.variables):  # an optimizer saved before its first step has no slots yet
+        optimizer.build(model.trainable_weights)
     if len(arrays) != len(optimizer.variables):
         warnings.warn(
             f"{where}: the saved optimizer state has {len(arrays)} variables but optimizer '{optimizer.name}' has "

@@ -99,6 +99,11 @@ def load_weights(model, filepath, skip_mismatch=False, by_name=False):
         by_name: For Keras 2 layout `.h5` files: match layers by name instead of order. Defaults to `False`.
     """
     name = _suffix(filepath)
+    if by_name and not (name.endswith(_H5) and not name.endswith(".weights.h5")):
+        raise ValueError(
+            f"load_weights: by_name=True works with Keras 2 layout '.h5' files; {os.fspath(filepath)!r} matches "
+            f"layers by their place in the model. Drop by_name, or save the weights with save_weights('w.h5')."
+        )
     if name.endswith(".keras"):
         return keras_zip.load_keras_weights(filepath, model, skip_mismatch)
     if name.endswith(".weights.h5"):

@@ -4,7 +4,6 @@ import os
 import signal
 import subprocess
 import sys
-import textwrap
 import zipfile
 
 import h5py
@@ -149,34 +148,52 @@ def test_unknown_suffix():
         saving.save_model(_model(), "model.pkl")
 
 
-def test_kill_mid_save_leaves_previous_file_intact(tmp_path):
-    path = tmp_path / "m.keras"
+_STALL = {  # how the child stalls mid-write: after some of the new file is on disk
+    ".keras": """
+import zipfile
+original = zipfile.ZipFile.writestr
+def stall(self, *args, **kwargs):
+    original(self, *args, **kwargs)
+    self.fp.flush()
+    print("writing", flush=True)
+    time.sleep(60)
+zipfile.ZipFile.writestr = stall
+""",
+    ".h5": """
+from cornu.saving import legacy_h5
+def stall(f, model):
+    f.flush()
+    print("writing", flush=True)
+    time.sleep(60)
+legacy_h5._write_optimizer = stall
+""",
+}
+
+
+@pytest.mark.parametrize("suffix", [".keras", ".h5"])
+def test_kill_mid_save_leaves_previous_file_intact(tmp_path, suffix):
+    path = tmp_path / f"m{suffix}"
     model = _model()
     saving.save_model(model, path)
     before = path.read_bytes()
     x = np.ones((2, 4), dtype="float32")
     expected = model.predict(x, verbose=0)
-    # The child saves again, but stalls inside the write (after some bytes are on disk) until it is killed.
-    child = textwrap.dedent(
-        f"""
-        import sys, time, zipfile
-        sys.path.insert(0, {REPO!r})
-        from cornu import saving
-        model = saving.load_model({str(path)!r})
-        original = zipfile.ZipFile.writestr
-        def slow(self, name, data, *args, **kwargs):
-            original(self, name, data, *args, **kwargs)
-            self.fp.flush()
-            print("writing", flush=True)
-            time.sleep(60)
-        zipfile.ZipFile.writestr = slow
-        saving.save_model(model, {str(path)!r})
-        """
+    # The child saves other weights over the same path and is killed while the new file is half written.
+    child = "\n".join(
+        [
+            "import sys, time",
+            f"sys.path.insert(0, {REPO!r})",
+            "from cornu import saving",
+            f"model = saving.load_model({str(path)!r})",
+            "model.set_weights([w + 1.0 for w in model.get_weights()])",
+            _STALL[suffix],
+            f"saving.save_model(model, {str(path)!r})",
+        ]
     )
     process = subprocess.Popen([sys.executable, "-c", child], stdout=subprocess.PIPE, text=True)
     try:
         assert process.stdout.readline().strip() == "writing"
-        temps = [p for p in tmp_path.iterdir() if p.name.startswith(".m.keras.tmp-")]
+        temps = [p for p in tmp_path.iterdir() if p.name.startswith(f".m{suffix}.tmp-")]
         assert len(temps) == 1 and temps[0].stat().st_size > 0  # the new file is being written beside the old
         os.kill(process.pid, signal.SIGKILL)
     finally:
@@ -184,3 +201,9 @@ def test_kill_mid_save_leaves_previous_file_intact(tmp_path):
     assert process.returncode == -signal.SIGKILL
     assert path.read_bytes() == before
     np.testing.assert_array_equal(saving.load_model(path).predict(x, verbose=0), expected)
+
+
+def test_by_name_only_for_keras2_layout(tmp_path):
+    saving.save_weights(_model(), tmp_path / "w.weights.h5")
+    with pytest.raises(ValueError, match=r"by_name=True works with Keras 2 layout '\.h5'.*w\.weights\.h5"):
+        saving.load_weights(_model(), tmp_path / "w.weights.h5", by_name=True)
