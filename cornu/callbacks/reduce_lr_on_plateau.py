@@ -14,9 +14,11 @@ __all__ = ["ReduceLROnPlateau"]
 class ReduceLROnPlateau(MonitorCallback):
     """Lowers the learning rate to `lr * factor` (not below `min_lr`) after `patience` epochs without improvement.
 
-    After a reduction, `cooldown` epochs pass before epochs without improvement count again. The rate in force
-    during each epoch is written into the logs as `learning_rate` (read in `floatx()` precision, as Keras stores
-    it). An epoch without the monitored value warns, listing the keys that are there, and changes nothing.
+    A reduction sets a cooldown counter to `cooldown`; each later epoch lowers it by one, and epochs without
+    improvement count again from the epoch in which it reaches 0 (Keras's rule: `cooldown=2` pauses the count for
+    one epoch; `cooldown=1` not at all). The rate in force during each epoch is written into the logs as
+    `learning_rate` (read in `floatx()` precision, as Keras stores it). An epoch without the monitored value warns,
+    listing the keys that are there, and changes nothing.
 
     Args:
         monitor: Name of the logged quantity. Defaults to `"val_loss"`.
