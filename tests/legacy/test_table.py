@@ -244,3 +244,14 @@ def test_owners_of_indexes_the_table():
     assert owners_of("output_dim") == ["Dense", "GRU", "LSTM", "SimpleRNN"]
     assert owners_of("nb_epoch") == ["Model.fit"]
     assert owners_of("units") == []
+
+
+def test_the_readme_table_lists_every_old_spelling():
+    import pathlib
+
+    import cornu.legacy
+    from cornu.legacy.table import OLD_NAMES
+
+    readme = (pathlib.Path(cornu.legacy.__file__).parent / "README.md").read_text()
+    missing = sorted(old for old in OLD_NAMES if not re.search(rf"(?<![A-Za-z_]){old}(=|`)", readme))
+    assert missing == []
