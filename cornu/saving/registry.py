@@ -87,13 +87,24 @@ def register_keras_serializable(package="Custom", name=None):
 
 
 def get_registered_name(obj):
-    """The name an object is saved under: `"package>Name"` when registered, else its class name."""
+    """The name an object is saved under: `"package>Name"` when registered, else its class name.
+
+    Example:
+    >>> from cornu.layers import Dense
+    >>> get_registered_name(Dense)
+    'Dense'
+    """
     cls = obj if isinstance(obj, type) else type(obj)
     return cls.__dict__.get("_registered_name") or cls.__name__
 
 
 def get_registered_object(name, custom_objects=None):
-    """The class registered (or passed in `custom_objects`) under `name`, or `None`."""
+    """The class registered (or passed in `custom_objects`) under `name`, or `None`.
+
+    Example:
+    >>> get_registered_object("Scale", custom_objects={"Scale": int}) is int
+    True
+    """
     if custom_objects and name in custom_objects:
         return custom_objects[name]
     return GLOBAL_CUSTOM_OBJECTS.get(name)

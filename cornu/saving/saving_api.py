@@ -59,6 +59,16 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             Defaults to `None`.
         compile: Whether to compile the model as it was saved (and restore the optimizer state). Defaults to `True`.
         safe_mode: Whether to refuse files holding Python code (a `Lambda`'s lambda). Defaults to `True`.
+
+    Example:
+    >>> import os, tempfile
+    >>> from cornu.layers import Dense
+    >>> model = cornu.models.Sequential([Dense(1, input_shape=(2,))])
+    >>> model.compile(optimizer="sgd", loss="mse")
+    >>> path = os.path.join(tempfile.mkdtemp(), "m.h5")
+    >>> save_model(model, path)
+    >>> type(load_model(path).optimizer).__name__
+    'SGD'
     """
     name = _suffix(filepath)
     if name.endswith(".keras") or os.path.isdir(filepath):
@@ -75,6 +85,18 @@ def save_weights(model, filepath, overwrite=True):
 
     Keras 3 refuses names that do not end in `.weights.h5`; cornu also writes `model.save_weights('w.h5')` as
     Keras 2 did, because old tutorials do.
+
+    Example:
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from cornu.layers import Dense
+    >>> model = cornu.models.Sequential([Dense(1, input_shape=(2,), kernel_initializer="ones")])
+    >>> path = os.path.join(tempfile.mkdtemp(), "w.weights.h5")
+    >>> save_weights(model, path)
+    >>> model.set_weights([np.zeros((2, 1)), np.zeros(1)])
+    >>> load_weights(model, path)
+    >>> model.get_weights()[0].ravel().tolist()
+    [1.0, 1.0]
     """
     name = _suffix(filepath)
     check_overwrite(filepath, overwrite)
@@ -97,6 +119,17 @@ def load_weights(model, filepath, skip_mismatch=False, by_name=False):
     Args:
         skip_mismatch: Skip (with a warning) layers whose weights do not fit instead of raising. Defaults to `False`.
         by_name: For Keras 2 layout `.h5` files: match layers by name instead of order. Defaults to `False`.
+
+    Example:
+    >>> import os, tempfile
+    >>> from cornu.layers import Dense
+    >>> source = cornu.models.Sequential([Dense(1, input_shape=(2,), name="out")])
+    >>> target = cornu.models.Sequential([Dense(1, input_shape=(2,), name="out")])
+    >>> path = os.path.join(tempfile.mkdtemp(), "w.h5")
+    >>> save_weights(source, path)
+    >>> load_weights(target, path, by_name=True)
+    >>> bool((target.get_weights()[0] == source.get_weights()[0]).all())
+    True
     """
     name = _suffix(filepath)
     if by_name and not (name.endswith(_H5) and not name.endswith(".weights.h5")):
