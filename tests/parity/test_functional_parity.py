@@ -162,3 +162,28 @@ def test_one_element_lists_for_a_single_output_model():
     np.testing.assert_allclose(got, ref.predict([x], verbose=0), rtol=1e-5, atol=1e-6)
     assert ours.output_shape == ref.output_shape == (None, 2)
     assert ours.input_shape == ref.input_shape == (None, 6)
+
+
+def test_nested_model_called_with_training_false_inside_fit_follows_keras():
+    # Keras 3 lets the outer call's training flag (True in fit) win over the node's training=False, so the inner
+    # BatchNormalization moves its statistics during fit; cornu does the same.
+    x = (np.random.default_rng(8).normal(size=(20, 5)) * 3 + 1).astype("float32")
+    y = np.ones((20, 1), "float32")
+
+    def build(lib):
+        base_in = lib.Input((5,))
+        normalized = lib.layers.BatchNormalization(name="bn")(lib.layers.Dense(4, name="d")(base_in))
+        base = lib.Model(base_in, normalized, name="base")
+        inputs = lib.Input((5,))
+        return lib.Model(inputs, lib.layers.Dense(1, name="head")(base(inputs, training=False)))
+
+    ref, ours = build(keras), build(cornu)
+    ours.set_weights(ref.get_weights())
+    for model in (ref, ours):
+        model.compile(optimizer="sgd", loss="mse")
+    options = {"epochs": 2, "batch_size": 8, "shuffle": False, "verbose": 0}
+    assert_same_history(ref.fit(x, y, **options), ours.fit(x, y, **options))
+    for ref_w, our_w in zip(ref.get_weights(), ours.get_weights(), strict=True):
+        np.testing.assert_allclose(our_w, ref_w, rtol=1e-4, atol=1e-6)
+    moving_mean = ours.get_layer("base").get_layer("bn").get_weights()[2]
+    assert np.abs(moving_mean).max() > 1e-3
