@@ -5,12 +5,20 @@ loading runs no code from the file unless `safe_mode=False`, and nothing is pick
 """
 
 from cornu.saving.model_io import ModelIO
-from cornu.saving.registry import get_registered_name, get_registered_object, register_keras_serializable
+from cornu.saving.registry import (
+    custom_object_scope,
+    get_custom_objects,
+    get_registered_name,
+    get_registered_object,
+    register_keras_serializable,
+)
 from cornu.saving.saving_api import load_model, load_weights, save_model, save_weights
 from cornu.saving.serialization import deserialize_layer, model_from_json, serialize_layer
 
 __all__ = [
     "ModelIO",
+    "custom_object_scope",
+    "get_custom_objects",
     "deserialize_layer",
     "get_registered_name",
     "get_registered_object",

@@ -4,12 +4,15 @@ The table is derived from each public package's `__all__`, so exporting a class 
 User classes join it through `register_keras_serializable` or, for one load, through `custom_objects`.
 """
 
+import contextlib
 import importlib
 
 from cornu.utils.identifiers import did_you_mean
 
 __all__ = [
     "register_keras_serializable",
+    "custom_object_scope",
+    "get_custom_objects",
     "get_registered_name",
     "get_registered_object",
     "resolve_class",
@@ -84,6 +87,36 @@ def register_keras_serializable(package="Custom", name=None):
         return cls
 
     return decorator
+
+
+@contextlib.contextmanager
+def custom_object_scope(custom_objects):
+    """Within the `with` block, files may name the objects in `custom_objects` (as if passed to `load_model`).
+
+    Example:
+    >>> with custom_object_scope({"Scale": int}):
+    ...     get_registered_object("Scale") is int
+    True
+    >>> get_registered_object("Scale") is None
+    True
+    """
+    saved = dict(GLOBAL_CUSTOM_OBJECTS)
+    GLOBAL_CUSTOM_OBJECTS.update(custom_objects or {})
+    try:
+        yield GLOBAL_CUSTOM_OBJECTS
+    finally:
+        GLOBAL_CUSTOM_OBJECTS.clear()
+        GLOBAL_CUSTOM_OBJECTS.update(saved)
+
+
+def get_custom_objects():
+    """The global dict of registered objects (`register_keras_serializable` fills it; you may add to it).
+
+    Example:
+    >>> isinstance(get_custom_objects(), dict)
+    True
+    """
+    return GLOBAL_CUSTOM_OBJECTS
 
 
 def get_registered_name(obj):

@@ -222,3 +222,17 @@ def test_keras_file_with_own_function_needs_custom_objects(tmp_path, rng):
     ours = saving.load_model(tmp_path / "k.keras", custom_objects={"_times_two": _times_two})
     x = rng.random((4, 3)).astype("float32")
     np.testing.assert_allclose(ours.predict(x, verbose=0), _keras_predict(theirs, x), rtol=1e-5, atol=1e-6)
+
+
+def test_custom_object_scope_and_registered_function(tmp_path, rng):
+    def triple(x):
+        return x * 3
+
+    theirs = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2, activation=triple)])
+    theirs.save(tmp_path / "k.keras")
+    with saving.custom_object_scope({"triple": triple}):
+        ours = saving.load_model(tmp_path / "k.keras")
+    assert ours.layers[0].activation is triple
+    assert "triple" not in saving.get_custom_objects()
+    x = rng.random((3, 2)).astype("float32")
+    np.testing.assert_allclose(ours.predict(x, verbose=0), keras.ops.convert_to_numpy(theirs(x)), rtol=1e-5, atol=1e-6)
