@@ -113,8 +113,16 @@ class Trainer:
             self._compiled_metrics.check(y_true, y_pred)
         self._trackers = {"loss": RunningMean("loss")}
         if len(names) > 1:
-            for name, loss in zip(names, self._compiled_loss.losses):
-                if loss is not None:
+            losses = dict(zip(names, self._compiled_loss.losses))
+            spec = self._compiled_loss.spec
+            # Keras creates the per-output trackers in the order of a loss dict (it shows in evaluate's list)
+            order = (
+                [n for n in spec if n in losses] + [n for n in names if n not in spec]
+                if isinstance(spec, dict)
+                else names
+            )
+            for name in order:
+                if losses[name] is not None:
                     self._trackers[f"{name}_loss"] = RunningMean(f"{name}_loss")
         self._output_name_list = names
 
