@@ -187,3 +187,26 @@ def test_nested_model_called_with_training_false_inside_fit_follows_keras():
         np.testing.assert_allclose(our_w, ref_w, rtol=1e-4, atol=1e-6)
     moving_mean = ours.get_layer("base").get_layer("bn").get_weights()[2]
     assert np.abs(moving_mean).max() > 1e-3
+
+
+@pytest.mark.parametrize("loss_order", [("zeta", "alpha"), ("alpha", "zeta")])
+def test_dict_output_keys_name_the_logs_and_the_loss_dict_orders_evaluate(loss_order):
+    rng = np.random.default_rng(9)
+    x = rng.normal(size=(20, 4)).astype("float32")
+    y = {"zeta": rng.normal(size=(20, 1)).astype("float32"), "alpha": rng.normal(size=(20, 2)).astype("float32")}
+
+    def build(lib):
+        inputs = lib.Input((4,), name="inp")
+        outputs = {"zeta": lib.layers.Dense(1, name="d1")(inputs), "alpha": lib.layers.Dense(2, name="d2")(inputs)}
+        return lib.Model(inputs, outputs)
+
+    ref, ours = build(keras), build(cornu)
+    ours.set_weights(ref.get_weights())
+    losses = {"zeta": "mse", "alpha": "mae"}
+    for model in (ref, ours):
+        model.compile(optimizer="sgd", loss={k: losses[k] for k in loss_order}, metrics={"zeta": ["mae"]})
+    options = {"epochs": 2, "batch_size": 8, "shuffle": False, "verbose": 0}
+    expected, got = ref.fit(x, y, **options), ours.fit(x, y, **options)
+    assert sorted(got.history) == ["alpha_loss", "loss", "zeta_loss", "zeta_mae"]
+    assert_same_history(expected, got)
+    np.testing.assert_allclose(ours.evaluate(x, y, verbose=0), ref.evaluate(x, y, verbose=0), rtol=RTOL)
