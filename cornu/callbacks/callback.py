@@ -6,9 +6,11 @@ __all__ = ["Callback"]
 class Callback:
     """Subclass this and override any hook to act during `fit`, `evaluate` or `predict`.
 
-    `self.model` is the model being trained, `self.params` holds `epochs`, `steps` and `verbose`; setting
-    `self.model.stop_training = True` ends `fit` after the current epoch. `logs` carry `loss`, the metric names,
-    their `val_` versions at epoch end, and `learning_rate`.
+    `self.model` is the model being trained, `self.params` holds `verbose`, `epochs` and `steps`; setting
+    `self.model.stop_training = True` ends `fit` after the current batch (and that epoch's validation). Every hook
+    gets a `logs` dict (empty at the `*_begin` hooks): `loss` and the metric names, with their `val_` versions at
+    epoch end; `LearningRateScheduler` and `ReduceLROnPlateau` add `learning_rate`. Batch logs are read from the
+    device only when a hook looks at them.
 
     Example:
     >>> class LossHistory(Callback):
