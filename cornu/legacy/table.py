@@ -14,7 +14,7 @@ Example:
 >>> RENAMED[("Model.fit", "nb_epoch")]
 ('epochs', None)
 >>> owners_of("nb_epoch")
-['Model.fit']
+['Model.fit', 'Model.fit_generator']
 """
 
 from cornu.legacy.optimizers import decay_to_schedule
@@ -22,7 +22,6 @@ from cornu.legacy.optimizers import decay_to_schedule
 __all__ = ["RENAMED", "REWRITTEN", "DROPPED", "MODERN", "KERAS_2", "OLD_NAMES", "owners_of"]
 
 _DATA_FORMATS = {"tf": "channels_last", "th": "channels_first", "default": None}
-_RNN_IMPLEMENTATIONS = {"cpu": 1, "mem": 1, "gpu": 2}  # Keras 2's mapping of Keras 1's `consume_less`
 
 
 def _data_format(value):
@@ -33,14 +32,6 @@ def _data_format(value):
             "Write data_format='channels_last' (for 'tf') or data_format='channels_first' (for 'th')."
         )
     return _DATA_FORMATS[value]
-
-
-def _implementation(value):
-    if value not in _RNN_IMPLEMENTATIONS:
-        raise ValueError(
-            f"`consume_less` is 'cpu', 'mem' or 'gpu'. Received: consume_less={value!r}. Write implementation=1 or 2."
-        )
-    return _RNN_IMPLEMENTATIONS[value]
 
 
 def _kernel_rows_cols(old, value, kwargs, owner):
@@ -60,6 +51,16 @@ def _batch_norm_mode(old, value, kwargs, owner):
             "Remove `mode` for feature-wise normalization, or use LayerNormalization() for per-sample statistics."
         )
     return {}, None
+
+
+def _samples_to_steps(old, value, kwargs, owner):
+    """Keras 1's sample counts of the generator methods: refused, with the batch count to write (it needs the
+    generator's batch size, which only the user knows)."""
+    new = {"samples_per_epoch": "steps_per_epoch", "nb_val_samples": "validation_steps"}.get(old, "steps")
+    raise TypeError(
+        f"`{old}={value!r}` is Keras 1's count of samples; Keras 2 and 3 count batches. Write "
+        f"`{new}={value!r} // batch_size` (the batch size your generator yields)."
+    )
 
 
 def _name(owner):
@@ -108,20 +109,37 @@ RENAMED = {
     ("Optimizer", "lr"): ("learning_rate", None),
 }
 
+# (owner, old) -> why it can go: the argument changes nothing (Keras 3 itself ignores `input_length`).
+DROPPED = {
+    ("Embedding", "input_length"): "the input length comes from the data",
+}
+
 for _rnn in ("SimpleRNN", "GRU", "LSTM"):
     RENAMED.update(
         {
             (_rnn, "output_dim"): ("units", None),
             (_rnn, "inner_init"): ("recurrent_initializer", None),
-            (_rnn, "inner_activation"): ("recurrent_activation", None),
             (_rnn, "U_regularizer"): ("recurrent_regularizer", None),
             (_rnn, "U_constraint"): ("recurrent_constraint", None),
             (_rnn, "dropout_W"): ("dropout", None),
             (_rnn, "dropout_U"): ("recurrent_dropout", None),
-            (_rnn, "consume_less"): ("implementation", _implementation),
         }
     )
+    DROPPED[(_rnn, "consume_less")] = "a speed hint of Keras 1 (Keras 2's `implementation`); the math is the same"
+for _rnn in ("GRU", "LSTM"):  # SimpleRNN has no inner (recurrent) activation
+    RENAMED[(_rnn, "inner_activation")] = ("recurrent_activation", None)
 del _rnn
+
+for _method in ("Model.fit_generator", "Model.evaluate_generator", "Model.predict_generator"):
+    RENAMED.update(
+        {
+            (_method, "nb_worker"): ("workers", None),
+            (_method, "pickle_safe"): ("use_multiprocessing", None),
+            (_method, "max_q_size"): ("max_queue_size", None),
+        }
+    )
+del _method
+RENAMED[("Model.fit_generator", "nb_epoch")] = ("epochs", None)
 
 # (owner, old) -> function(old, value, kwargs, owner_class) -> (new keywords, the line to write). The function may
 # take further old keywords out of `kwargs` (nb_row takes nb_col); it raises when the old value has no Keras 3 form.
@@ -130,11 +148,10 @@ REWRITTEN = {
     ("Conv2D", "nb_row"): _kernel_rows_cols,
     ("Conv2D", "nb_col"): _kernel_rows_cols,
     ("BatchNormalization", "mode"): _batch_norm_mode,
-}
-
-# (owner, old) -> why it can go: Keras 3 accepts these too, warns and ignores them.
-DROPPED = {
-    ("Embedding", "input_length"): "the input length comes from the data",
+    ("Model.fit_generator", "samples_per_epoch"): _samples_to_steps,
+    ("Model.fit_generator", "nb_val_samples"): _samples_to_steps,
+    ("Model.evaluate_generator", "val_samples"): _samples_to_steps,
+    ("Model.predict_generator", "val_samples"): _samples_to_steps,
 }
 
 # Names that look like Keras 1/2 but are Keras 3's own arguments: no row, no warning.

@@ -79,7 +79,7 @@ def translate(owner, kwargs, declared=()):
             message = _rewrite_message(old, value, line)
             key = key if line is not None else (*key, "no effect")  # decay=0 must not silence decay=1e-6
         else:
-            message = f"`{old}` is a {_generation(old)} argument of {key[0]} that Keras 3 ignores ({spec}); remove it."
+            message = f"`{old}` is a {_generation(old)} argument of {key[0]} that changes nothing ({spec}); remove it."
         warn_once(key, message)
     return out
 

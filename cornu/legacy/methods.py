@@ -1,0 +1,82 @@
+"""Keras 1/2 model methods that Keras 3 removed: `fit_generator`, `evaluate_generator`, `predict_generator`.
+
+Keras 3 folded them into `fit`/`evaluate`/`predict`, which take a generator directly; these keep the old
+signatures (Keras 2's, and Keras 1's names through the table) and call the modern method. They are plain functions
+of `self`, meant to be attached to the trainer (`fit_generator = legacy_fit_generator`).
+
+Keras 1 counted samples (`samples_per_epoch`, `nb_val_samples`, `val_samples`) where Keras 2/3 count batches; the
+number of batches depends on the generator's batch size, so those arguments are refused with the line to write.
+The data-loading arguments (`workers`, `use_multiprocessing`, `max_queue_size`) have no counterpart in `fit`: cornu
+pulls each batch from the generator in the loop (a torch `DataLoader(num_workers=...)` loads in parallel).
+"""
+
+from cornu.legacy.translate import legacy_method, warn_once
+
+__all__ = ["fit_generator", "evaluate_generator", "predict_generator"]
+
+_LOADING_DEFAULTS = {"max_queue_size": 10, "workers": 1, "use_multiprocessing": False}
+
+
+@legacy_method("Model.fit_generator")
+def fit_generator(
+    self,
+    generator,
+    steps_per_epoch=None,
+    epochs=1,
+    verbose=1,
+    callbacks=None,
+    validation_data=None,
+    validation_steps=None,
+    validation_freq=1,
+    class_weight=None,
+    max_queue_size=10,
+    workers=1,
+    use_multiprocessing=False,
+    shuffle=True,
+    initial_epoch=0,
+):
+    """Keras 2's `fit_generator`: `fit(generator, steps_per_epoch=..., epochs=...)` (warns once)."""
+    _warn("fit_generator", "fit", max_queue_size, workers, use_multiprocessing)
+    return self.fit(
+        generator,
+        steps_per_epoch=steps_per_epoch,
+        epochs=epochs,
+        verbose=verbose,
+        callbacks=callbacks,
+        validation_data=validation_data,
+        validation_steps=validation_steps,
+        validation_freq=validation_freq,
+        class_weight=class_weight,
+        shuffle=shuffle,
+        initial_epoch=initial_epoch,
+    )
+
+
+@legacy_method("Model.evaluate_generator")
+def evaluate_generator(
+    self, generator, steps=None, callbacks=None, max_queue_size=10, workers=1, use_multiprocessing=False, verbose=0
+):
+    """Keras 2's `evaluate_generator`: `evaluate(generator, steps=...)` (warns once)."""
+    _warn("evaluate_generator", "evaluate", max_queue_size, workers, use_multiprocessing)
+    return self.evaluate(generator, steps=steps, callbacks=callbacks, verbose=verbose)
+
+
+@legacy_method("Model.predict_generator")
+def predict_generator(
+    self, generator, steps=None, callbacks=None, max_queue_size=10, workers=1, use_multiprocessing=False, verbose=0
+):
+    """Keras 2's `predict_generator`: `predict(generator, steps=...)` (warns once)."""
+    _warn("predict_generator", "predict", max_queue_size, workers, use_multiprocessing)
+    return self.predict(generator, steps=steps, callbacks=callbacks, verbose=verbose)
+
+
+def _warn(old, new, max_queue_size, workers, use_multiprocessing):
+    warn_once(("Model", old), f"`model.{old}(generator, ...)` is Keras 2's; write `model.{new}(generator, ...)`.")
+    given = {"max_queue_size": max_queue_size, "workers": workers, "use_multiprocessing": use_multiprocessing}
+    for name, value in given.items():
+        if value != _LOADING_DEFAULTS[name]:
+            warn_once(
+                ("Model", name),
+                f"`{name}={value!r}` is ignored: cornu pulls batches from the generator in the training loop. "
+                "For parallel loading, pass a torch DataLoader(dataset, batch_size=..., num_workers=...) to fit.",
+            )

@@ -1,0 +1,53 @@
+"""Keras 2's fit_generator / evaluate_generator / predict_generator: the modern methods' numbers."""
+
+import numpy as np
+import pytest
+
+import cornu
+import cornu.layers as L
+from cornu.legacy.methods import evaluate_generator, fit_generator, predict_generator
+
+
+def _model():
+    model = cornu.Sequential([L.Dense(1, input_shape=(2,), kernel_initializer="ones")])
+    model.compile(loss="mse", optimizer=cornu.optimizers.SGD(learning_rate=0.05))
+    return model
+
+
+def _batches():
+    x = np.array([[1.0, 2.0], [0.5, -1.0]], dtype="float32")
+    while True:
+        yield x, x.sum(1, keepdims=True) * 0.5
+
+
+def test_fit_generator_trains_as_fit_does():
+    old, new = _model(), _model()
+    with pytest.warns(
+        DeprecationWarning, match=r"`model.fit_generator\(generator, ...\)` is Keras 2's; write `model.fit"
+    ):
+        old_history = fit_generator(old, _batches(), steps_per_epoch=3, epochs=2, verbose=0)
+    new_history = new.fit(_batches(), steps_per_epoch=3, epochs=2, verbose=0)
+    assert old_history.history == new_history.history and len(old_history.history["loss"]) == 2
+    for a, b in zip(old.get_weights(), new.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    with pytest.warns(DeprecationWarning):
+        assert evaluate_generator(old, _batches(), steps=2) == new.evaluate(_batches(), steps=2, verbose=0)
+    with pytest.warns(DeprecationWarning):
+        np.testing.assert_array_equal(
+            predict_generator(old, _batches(), steps=2), new.predict(_batches(), steps=2, verbose=0)
+        )
+
+
+def test_keras_1_names_and_sample_counts():
+    model = _model()
+    with pytest.warns(DeprecationWarning) as caught:
+        history = fit_generator(model, _batches(), steps_per_epoch=1, nb_epoch=3, nb_worker=4, verbose=0)
+    assert len(history.history["loss"]) == 3
+    messages = [str(w.message) for w in caught]
+    assert "`nb_epoch` is the Keras 1 name of `epochs`; write `epochs=3`." in messages
+    assert "`nb_worker` is the Keras 1 name of `workers`; write `workers=4`." in messages
+    assert any(m.startswith("`workers=4` is ignored") and "DataLoader" in m for m in messages)
+    with pytest.raises(TypeError, match=r"Keras 1's count of samples.*`steps_per_epoch=600 // batch_size`"):
+        fit_generator(model, _batches(), samples_per_epoch=600, nb_epoch=1)
+    with pytest.raises(TypeError, match=r"`steps=60 // batch_size`"):
+        predict_generator(model, _batches(), val_samples=60)
