@@ -2,6 +2,18 @@
 
 from cornu.layers.activations import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from cornu.layers.base import Layer
+from cornu.layers.conv import (
+    Conv1D,
+    Conv1DTranspose,
+    Conv2D,
+    Conv2DTranspose,
+    Conv3D,
+    Conv3DTranspose,
+    DepthwiseConv1D,
+    DepthwiseConv2D,
+    SeparableConv1D,
+    SeparableConv2D,
+)
 from cornu.layers.core import Activation, Dense, Embedding, Identity, Lambda, Masking
 from cornu.layers.input_layer import Input, InputLayer
 from cornu.layers.merging import (
@@ -23,6 +35,20 @@ from cornu.layers.merging import (
     subtract,
 )
 from cornu.layers.normalization import BatchNormalization, LayerNormalization
+from cornu.layers.pooling import (
+    AveragePooling1D,
+    AveragePooling2D,
+    AveragePooling3D,
+    GlobalAveragePooling1D,
+    GlobalAveragePooling2D,
+    GlobalAveragePooling3D,
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
+    GlobalMaxPooling3D,
+    MaxPooling1D,
+    MaxPooling2D,
+    MaxPooling3D,
+)
 from cornu.layers.regularization import (
     ActivityRegularization,
     Dropout,
@@ -33,6 +59,17 @@ from cornu.layers.regularization import (
     SpatialDropout3D,
 )
 from cornu.layers.reshaping import Flatten, Permute, RepeatVector, Reshape
+from cornu.layers.spatial import (
+    Cropping1D,
+    Cropping2D,
+    Cropping3D,
+    UpSampling1D,
+    UpSampling2D,
+    UpSampling3D,
+    ZeroPadding1D,
+    ZeroPadding2D,
+    ZeroPadding3D,
+)
 from cornu.layers.symbolic import KerasTensor
 
 __all__ = [
@@ -40,9 +77,23 @@ __all__ = [
     "ActivityRegularization",
     "Add",
     "Average",
+    "AveragePooling1D",
+    "AveragePooling2D",
+    "AveragePooling3D",
     "BatchNormalization",
     "Concatenate",
+    "Conv1D",
+    "Conv1DTranspose",
+    "Conv2D",
+    "Conv2DTranspose",
+    "Conv3D",
+    "Conv3DTranspose",
+    "Cropping1D",
+    "Cropping2D",
+    "Cropping3D",
     "Dense",
+    "DepthwiseConv1D",
+    "DepthwiseConv2D",
     "Dot",
     "Dropout",
     "ELU",
@@ -50,6 +101,12 @@ __all__ = [
     "Flatten",
     "GaussianDropout",
     "GaussianNoise",
+    "GlobalAveragePooling1D",
+    "GlobalAveragePooling2D",
+    "GlobalAveragePooling3D",
+    "GlobalMaxPooling1D",
+    "GlobalMaxPooling2D",
+    "GlobalMaxPooling3D",
     "Identity",
     "Input",
     "InputLayer",
@@ -60,6 +117,9 @@ __all__ = [
     "LeakyReLU",
     "Masking",
     "Maximum",
+    "MaxPooling1D",
+    "MaxPooling2D",
+    "MaxPooling3D",
     "Minimum",
     "Multiply",
     "Permute",
@@ -67,11 +127,19 @@ __all__ = [
     "ReLU",
     "RepeatVector",
     "Reshape",
+    "SeparableConv1D",
+    "SeparableConv2D",
     "Softmax",
     "SpatialDropout1D",
     "SpatialDropout2D",
     "SpatialDropout3D",
     "Subtract",
+    "UpSampling1D",
+    "UpSampling2D",
+    "UpSampling3D",
+    "ZeroPadding1D",
+    "ZeroPadding2D",
+    "ZeroPadding3D",
     "add",
     "average",
     "concatenate",
