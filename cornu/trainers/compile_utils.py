@@ -12,7 +12,14 @@ from cornu import metrics as metrics_module
 from cornu.utils import tree
 from cornu.utils.shapes import format_shape
 
-__all__ = ["CompiledLoss", "CompiledMetrics", "align_to_outputs"]
+__all__ = [
+    "CompiledLoss",
+    "CompiledMetrics",
+    "align_to_outputs",
+    "flatten_outputs",
+    "flatten_sample_weight",
+    "flatten_targets",
+]
 
 
 def align_to_outputs(value, output_names, argument):
@@ -66,18 +73,20 @@ class CompiledLoss:
             raise ValueError("compile() needs a loss to train with, e.g. loss='categorical_crossentropy'.")
         self.single = len(self.losses) == 1
 
-    def __call__(self, y_true, y_pred, sample_weight=None):
-        """Returns `(total, per_output)`, where `per_output` is None for a single-output model."""
+    def __call__(self, y_true, y_pred, sample_weight):
+        """Returns `(total, per_output)`, where `per_output` is None for a single-output model.
+
+        `sample_weight` is a list with one entry (or None) per output, as `flatten_sample_weight` gives."""
         if self.single:  # one output: no per-output entries in the logs, as in Keras
-            value = self.losses[0](y_true[0], y_pred[0], sample_weight)
+            value = self.losses[0](y_true[0], y_pred[0], sample_weight[0])
             return (value if self.weights[0] == 1.0 else value * self.weights[0]), None
         parts = []
         total = None
-        for loss, weight, target, prediction in zip(self.losses, self.weights, y_true, y_pred):
+        for loss, weight, target, prediction, sw in zip(self.losses, self.weights, y_true, y_pred, sample_weight):
             if loss is None or target is None:
                 parts.append(None)
                 continue
-            value = loss(target, prediction, sample_weight)
+            value = loss(target, prediction, sw)
             parts.append(value)
             total = value * weight if total is None else total + value * weight
         return total, parts
@@ -129,10 +138,10 @@ class CompiledMetrics:
             finally:
                 metric.reset_state()
 
-    def update(self, y_true, y_pred, sample_weight=None):
+    def update(self, y_true, y_pred, sample_weight):
         for index, metric, weighted in self.entries:
             if y_true[index] is not None:
-                metric.update_state(y_true[index], y_pred[index], sample_weight if weighted else None)
+                metric.update_state(y_true[index], y_pred[index], sample_weight[index] if weighted else None)
 
     def reset(self):
         for _, metric, _ in self.entries:
@@ -198,6 +207,20 @@ def flatten_targets(y, output_names):
     if isinstance(y, (list, tuple)) and (len(output_names) > 1 or len(y) == 1):
         return list(y)
     return [y]
+
+
+def flatten_sample_weight(sample_weight, output_names):
+    """Per-output sample weights: one array is shared by every output (Keras); a list or dict gives each its own."""
+    if isinstance(sample_weight, dict):
+        return [sample_weight.get(name) for name in output_names]
+    if isinstance(sample_weight, (list, tuple)):
+        if len(sample_weight) != len(output_names):
+            raise ValueError(
+                f"sample_weight holds {len(sample_weight)} arrays, but the model has {len(output_names)} outputs "
+                f"{output_names}. Pass one array per output, or a single array for all of them."
+            )
+        return list(sample_weight)
+    return [sample_weight] * len(output_names)
 
 
 def flatten_outputs(y_pred):

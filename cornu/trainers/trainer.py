@@ -14,7 +14,13 @@ from cornu.callbacks.callback_list import CallbackList
 from cornu.callbacks.history import History
 from cornu.callbacks.progbar_logger import ProgbarLogger
 from cornu.trainers import checks
-from cornu.trainers.compile_utils import CompiledLoss, CompiledMetrics, flatten_outputs, flatten_targets
+from cornu.trainers.compile_utils import (
+    CompiledLoss,
+    CompiledMetrics,
+    flatten_outputs,
+    flatten_sample_weight,
+    flatten_targets,
+)
 from cornu.trainers.data import ArrayData, EpochBatches, make_data, split_validation, to_device_tensors
 from cornu.trainers.logs import LazyLogs, RunningMean
 from cornu.utils import tree
@@ -157,6 +163,7 @@ class Trainer:
         params, layers, regularized = state
         y_pred = flatten_outputs(self(x, training=True))
         y_true = flatten_targets(y, self._output_name_list)
+        sample_weight = flatten_sample_weight(sample_weight, self._output_name_list)
         loss, parts = self._compute_loss(y_true, y_pred, sample_weight, layers, regularized)
         if params:  # a fully frozen model still reports its loss and metrics (Keras warns, at fit's start here)
             grads = torch.autograd.grad(loss, params, allow_unused=True)
@@ -167,6 +174,7 @@ class Trainer:
         _, layers, regularized = state
         y_pred = flatten_outputs(self(x, training=False))
         y_true = flatten_targets(y, self._output_name_list)
+        sample_weight = flatten_sample_weight(sample_weight, self._output_name_list)
         loss, parts = self._compute_loss(y_true, y_pred, sample_weight, layers, regularized)
         self._track(loss, parts, y_true, y_pred, sample_weight, _batch_size(x))
 
