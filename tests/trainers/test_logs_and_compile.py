@@ -48,7 +48,7 @@ def test_compiled_loss_is_the_weighted_sum_of_output_losses():
     loss.build(["a", "b"])
     y_true = [torch.zeros(2, 1), torch.zeros(2, 1)]
     y_pred = [torch.full((2, 1), 3.0), torch.full((2, 1), -4.0)]
-    total, parts = loss(y_true, y_pred)
+    total, parts = loss(y_true, y_pred, [None, None])
     assert [p.item() for p in parts] == [9.0, 4.0]
     assert total.item() == 2.0 * 9.0 + 0.5 * 4.0
 
