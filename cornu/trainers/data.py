@@ -90,6 +90,7 @@ class ArrayData:
         if check:
             _check_finite(self.x, "x")
             _check_finite(self.y, "y")
+            _check_finite(self.sample_weight, "sample_weight")
         self.batch_size = _check_batch_size(batch_size)
         self.steps = math.ceil(self.num_samples / self.batch_size)
         if steps is not None:  # evaluate/predict(steps=...): only the first batches
