@@ -219,3 +219,13 @@ def test_a_metric_that_cannot_read_the_targets_names_itself(data):
     x, labels, _ = data
     with pytest.raises(ValueError, match=r"Metric 'mae' cannot compare targets of shape \(None,\) with predictions"):
         _model("sparse_categorical_crossentropy", metrics=("accuracy", "mae")).fit(x, labels, verbose=0)
+
+
+def test_nan_in_sample_weight(data):
+    x, _, y = data
+    weights = np.ones(N)
+    weights[4] = np.nan
+    with pytest.raises(
+        ValueError, match=r"sample_weight contains 1 NaN or infinite values \(the first at index \(4,\)\)"
+    ):
+        _model().fit(x, y, sample_weight=weights, verbose=0)
