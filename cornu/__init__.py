@@ -19,6 +19,7 @@ from cornu import (
     models,
     optimizers,
     regularizers,
+    saving,
     utils,
 )
 from cornu.layers import Input
@@ -41,6 +42,7 @@ __all__ = [
     "models",
     "optimizers",
     "regularizers",
+    "saving",
     "utils",
     "__version__",
 ]

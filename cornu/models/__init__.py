@@ -3,5 +3,6 @@
 from cornu.models.functional import Functional
 from cornu.models.model import Model
 from cornu.models.sequential import Sequential
+from cornu.saving import load_model, model_from_json
 
-__all__ = ["Functional", "Model", "Sequential"]
+__all__ = ["Functional", "Model", "Sequential", "load_model", "model_from_json"]

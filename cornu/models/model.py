@@ -3,12 +3,13 @@
 import torch
 
 from cornu.layers.base import Layer
+from cornu.saving.model_io import ModelIO
 from cornu.trainers.trainer import Trainer
 
 __all__ = ["Model"]
 
 
-class Model(Trainer, Layer):
+class Model(Trainer, ModelIO, Layer):
     """A trainable stack or graph of layers.
 
     `Model(inputs=..., outputs=...)` makes a Functional model from symbolic tensors; subclassing `Model` and

@@ -12,9 +12,7 @@ class ModelIO:
     >>> import os, tempfile
     >>> from cornu.layers import Dense
     >>> from cornu.models import Sequential
-    >>> class Saveable(ModelIO, Sequential):
-    ...     pass
-    >>> model = Saveable([Dense(1, input_shape=(2,))])
+    >>> model = Sequential([Dense(1, input_shape=(2,))])
     >>> path = os.path.join(tempfile.mkdtemp(), "w.weights.h5")
     >>> model.save_weights(path)
     >>> model.load_weights(path)

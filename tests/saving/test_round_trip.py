@@ -11,11 +11,10 @@ import cornu
 from cornu import saving
 from cornu.layers import BatchNormalization, Dense, Dropout, Embedding, Flatten, Input, Reshape, concatenate
 from cornu.models import Model, Sequential
-from cornu.saving import ModelIO
 
 
-class SaveableSequential(ModelIO, Sequential):
-    """What `Model` will be once `ModelIO` joins its bases."""
+class SaveableSequential(Sequential):
+    """A Sequential subclass: saved under its own module, with Model's saving methods."""
 
 
 def _mlp():
