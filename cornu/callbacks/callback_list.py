@@ -44,10 +44,10 @@ class CallbackList:
             callback.set_params(params)
 
     def wants(self, hook):
-        """Whether any callback overrides `hook` (or Keras 2's alias of it)."""
+        """Whether any callback overrides `hook` (or Keras 2's alias of it), in its class or on the instance."""
         names = _BATCH_HOOKS.get(hook, (hook,))
         return any(
-            getattr(type(cb), name, None) is not getattr(Callback, name, None)
+            name in vars(cb) or getattr(type(cb), name, None) is not getattr(Callback, name, None)
             for cb in self.callbacks
             for name in names
         )
