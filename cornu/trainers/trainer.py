@@ -193,7 +193,13 @@ class Trainer:
 
     @property
     def metrics_names(self):
-        return [m.name for m in self.metrics]
+        """The names of the values `evaluate()` and `train_on_batch()` return as a list, in the same order.
+
+        Keras 3 answers `['loss', 'compile_metrics']` here; cornu names each value (as Keras 2 did), so
+        `dict(zip(model.metrics_names, model.evaluate(x, y)))` pairs every value with its name."""
+        if self._trackers is None:
+            return []
+        return self._keras_order(self._results())
 
     def _results(self):
         """The current values as tensors: loss, per-output losses, then metrics (Keras's evaluate order)."""
@@ -471,14 +477,17 @@ class Trainer:
         return self._flatten_in_keras_order(logs)
 
     def _flatten_in_keras_order(self, logs):
-        """The logs as Keras 3 lists them: `loss`, the metrics by the names they were given (unprefixed, so a
-        name given twice, as in metrics and weighted_metrics, repeats its first value), the per-output losses,
-        then every other key in sorted order (keras/src/trainers/trainer.py, `_flatten_metrics_in_order`)."""
+        """The logs as the list Keras 3 returns (see `_keras_order`)."""
+        values = [logs[name] for name in self._keras_order(logs)]
+        return values[0] if len(values) == 1 else values
+
+    def _keras_order(self, keys):
+        """Log names in Keras 3's list order: `loss`, the metrics by the names they were given (unprefixed, so a
+        name given twice, as in metrics and weighted_metrics, repeats), the per-output losses, then every other
+        key sorted (keras/src/trainers/trainer.py, `_flatten_metrics_in_order`)."""
         names = ["loss"] + self._compiled_metrics.given_names
         names += [name for name in self._trackers if name != "loss"]
-        values = [logs[name] for name in names if name in logs]
-        values += [logs[key] for key in sorted(logs) if key not in names]
-        return values[0] if len(values) == 1 else values
+        return [name for name in names if name in keys] + [key for key in sorted(keys) if key not in names]
 
 
 def _with_defaults(callbacks, history, verbose, stage="train"):
