@@ -84,3 +84,17 @@ def test_class_weight_to_sample_weights():
     assert checks.merge_class_weight(labels, "untouched", None) == "untouched"
     with pytest.raises(ValueError, match="single-output"):
         checks.merge_class_weight([labels, labels], None, {0: 1.0})
+
+
+def test_metrics_names_pair_with_evaluate_values():
+    # Deliberate difference: Keras 3 answers ['loss', 'compile_metrics']; cornu names every listed value.
+    inputs = cornu.Input((3,))
+    model = cornu.Model(
+        inputs, [cornu.layers.Dense(1, name="a")(inputs), cornu.layers.Dense(2, name="b")(inputs)], name="two"
+    )
+    model.compile(optimizer="sgd", loss={"b": "mae", "a": "mse"}, metrics={"a": ["mae"]})
+    assert model.metrics_names == []
+    x, y = np.ones((4, 3), "float32"), [np.zeros((4, 1), "float32"), np.zeros((4, 2), "float32")]
+    values = model.evaluate(x, y, verbose=0)
+    assert model.metrics_names == ["loss", "b_loss", "a_loss", "a_mae"]
+    assert dict(zip(model.metrics_names, values, strict=True)) == model.evaluate(x, y, verbose=0, return_dict=True)
