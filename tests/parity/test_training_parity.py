@@ -340,3 +340,27 @@ def test_nested_model_validation_data_with_weights_and_evaluate_steps():
     np.testing.assert_allclose(got, expected, rtol=RTOL)
     assert ours.predict(x, batch_size=8, steps=2, verbose=0).shape == (16, 3)
     np.testing.assert_allclose(ours.train_on_batch(x, y), ref.train_on_batch(x, y), rtol=RTOL)
+
+
+def test_custom_loss_function_and_metric_objects_and_functions():
+    import torch
+
+    def my_loss(y_true, y_pred):
+        return torch.mean(torch.abs(y_true - y_pred) ** 1.5, dim=-1)
+
+    def peak_error(y_true, y_pred):
+        return torch.max(torch.abs(y_true - y_pred), dim=-1).values
+
+    rng = np.random.default_rng(5)
+    x, y = rng.normal(size=(30, 4)).astype("float32"), rng.normal(size=(30, 2)).astype("float32")
+    ref, ours = _pair_small(lambda lib: lib.Sequential([lib.Input((4,)), lib.layers.Dense(2)]))
+    for lib, model in ((keras, ref), (cornu, ours)):
+        model.compile(
+            optimizer="sgd", loss=my_loss, metrics=[peak_error, lib.metrics.MeanAbsoluteError(name="mae_obj"), "mse"]
+        )
+    expected, got = ref.fit(x, y, **FIT), ours.fit(x, y, **FIT)
+    assert sorted(got.history) == sorted(
+        ["loss", "mae_obj", "mse", "peak_error"] + ["val_loss", "val_mae_obj"] + ["val_mse", "val_peak_error"]
+    )
+    assert_same_history(expected, got)
+    np.testing.assert_allclose(ours.evaluate(x, y, verbose=0), ref.evaluate(x, y, verbose=0), rtol=RTOL)
