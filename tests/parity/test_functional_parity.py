@@ -242,3 +242,31 @@ def test_sample_weight_shared_or_per_output(per_output):
     if per_output:  # deliberate leniency: Keras refuses a dict here; cornu matches it to the outputs by name
         by_name = ours.evaluate(x, y, sample_weight={"d1": weights[0], "d2": weights[1]}, verbose=0)
         np.testing.assert_allclose(by_name, ours.evaluate(x, y, sample_weight=weights, verbose=0), rtol=1e-6)
+
+
+def test_subclassed_model_trains_like_keras():
+    rng = np.random.default_rng(11)
+    x = rng.normal(size=(30, 4)).astype("float32")
+    y = np.eye(3, dtype="float32")[rng.integers(0, 3, 30)]
+
+    def build(lib):
+        class Net(lib.Model):
+            def __init__(self):
+                super().__init__()
+                self.hidden = lib.layers.Dense(8, activation="relu")
+                self.drop = lib.layers.Dropout(0.0)
+                self.out = lib.layers.Dense(3, activation="softmax")
+
+            def call(self, inputs, training=False):
+                return self.out(self.drop(self.hidden(inputs), training=training))
+
+        model = Net()
+        model(x[:1])
+        return model
+
+    ref, ours = build(keras), build(cornu)
+    assert [layer.name for layer in ours.layers] == [layer.name for layer in ref.layers]
+    ours.set_weights(ref.get_weights())
+    for model in (ref, ours):
+        model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+    assert_same_history(ref.fit(x, y, **FIT), ours.fit(x, y, **FIT))
