@@ -1,0 +1,61 @@
+"""Sequential: building up with add/pop, deferred builds, and the errors for misuse."""
+
+import numpy as np
+import pytest
+
+from cornu.layers import Dense, Input
+from cornu.models import Model, Sequential
+
+
+def test_seed_mlp_counts_and_shapes():
+    model = Sequential()
+    model.add(Dense(128, input_dim=200, activation="sigmoid"))
+    model.add(Dense(256, activation="sigmoid"))
+    model.add(Dense(5, activation="softmax"))
+    assert model.count_params() == 200 * 128 + 128 + 128 * 256 + 256 + 256 * 5 + 5
+    assert model.output_shape == (None, 5) and model.input_shape == (None, 200)
+    assert [w.shape for w in model.get_weights()] == [(200, 128), (128,), (128, 256), (256,), (256, 5), (5,)]
+
+
+def test_deferred_build_happens_on_first_data():
+    model = Sequential([Dense(4, activation="relu"), Dense(2)])
+    assert not model.built and model.weights == []
+    x = np.ones((3, 7), "float32")
+    out = model.predict(x, verbose=0)
+    assert out.shape == (3, 2) and model.built and model.count_params() == 7 * 4 + 4 + 4 * 2 + 2
+    model.compile(optimizer="sgd", loss="mse")
+    history = model.fit(x, np.zeros((3, 2)), verbose=0)
+    assert len(history.history["loss"]) == 1
+
+
+def test_pop_and_add_update_the_output():
+    model = Sequential([Input((6,)), Dense(5, name="a"), Dense(3, name="b")])
+    assert model.pop().name == "b"
+    assert model.output_shape == (None, 5) and model.predict(np.ones((2, 6)), verbose=0).shape == (2, 5)
+    model.add(Dense(7, name="c"))
+    assert [layer.name for layer in model.layers] == ["a", "c"] and model.output_shape == (None, 7)
+    features = Model(model.input, model.get_layer("a").output)
+    x = np.random.default_rng(0).normal(size=(2, 6)).astype("float32")
+    kernel, bias = model.get_layer("a").get_weights()
+    np.testing.assert_allclose(features.predict(x, verbose=0), x @ kernel + bias, rtol=1e-5, atol=1e-6)
+
+
+def test_misuse_is_explained():
+    model = Sequential([Dense(2, input_shape=(3,), name="same")])
+    with pytest.raises(ValueError, match="already has a layer named 'same'"):
+        model.add(Dense(2, name="same"))
+    with pytest.raises(TypeError, match=r"Sequential.add\(\) takes a cornu layer"):
+        model.add("dense")
+    with pytest.raises(ValueError, match="An Input can only come first"):
+        model.add(Input((2,)))
+    with pytest.raises(ValueError, match="has no layers to pop"):
+        Sequential().pop()
+    with pytest.raises(ValueError, match=r"count_params\(\) on layer .* not built yet"):
+        Sequential([Dense(2)]).count_params()
+
+
+def test_a_sequential_is_a_torch_module():
+    model = Sequential([Dense(4, input_shape=(3,)), Dense(1)])
+    names = [name for name, _ in model.named_parameters()]
+    assert len(names) == 4 and all(name.endswith(("kernel", "bias")) for name in names)
+    assert sum(p.numel() for p in model.parameters()) == model.count_params()
