@@ -1,6 +1,6 @@
 """Running values kept as tensors, and batch logs that are read back from the device only when asked for."""
 
-from collections.abc import Mapping
+from collections.abc import MutableMapping
 
 import torch
 
@@ -35,10 +35,11 @@ class RunningMean:
     reset_state = reset
 
 
-class LazyLogs(Mapping):
-    """A read-only dict of the current metric values, computed (one host sync) on first access.
+class LazyLogs(MutableMapping):
+    """A dict of the current metric values, computed (one host sync) on first access.
 
-    Batch-level callbacks get one of these, so a loop whose callbacks never read batch logs never waits.
+    Batch-level callbacks get one of these, so a loop whose callbacks never read batch logs never waits. Like
+    the dict Keras passes, a callback may add or change entries (they are not seen by the loop).
     """
 
     def __init__(self, compute):
@@ -53,6 +54,12 @@ class LazyLogs(Mapping):
 
     def __getitem__(self, key):
         return self._resolved()[key]
+
+    def __setitem__(self, key, value):
+        self._resolved()[key] = value
+
+    def __delitem__(self, key):
+        del self._resolved()[key]
 
     def __iter__(self):
         return iter(self._resolved())
