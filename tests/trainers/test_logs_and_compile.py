@@ -98,3 +98,11 @@ def test_metrics_names_pair_with_evaluate_values():
     values = model.evaluate(x, y, verbose=0)
     assert model.metrics_names == ["loss", "b_loss", "a_loss", "a_mae"]
     assert dict(zip(model.metrics_names, values, strict=True)) == model.evaluate(x, y, verbose=0, return_dict=True)
+
+
+def test_batch_logs_can_be_written_like_a_dict():
+    logs = LazyLogs(lambda: {"loss": torch.tensor(1.5)})
+    logs["note"] = 2.0
+    logs.update(extra=3.0)
+    del logs["loss"]
+    assert dict(logs) == {"note": 2.0, "extra": 3.0} and logs.get("loss") is None
