@@ -182,3 +182,14 @@ def test_disconnected_graph_is_refused():
         Model(inputs=a, outputs=out)
     with pytest.raises(ValueError, match="symbolic tensors made by Input"):
         Model(inputs=a, outputs=np.zeros(3))
+
+
+def test_a_node_called_with_training_true_stays_in_training_mode_in_predict():
+    # Deliberate difference: Keras 3.15's predict overrides the node's training=True with False (dropping nothing);
+    # cornu keeps the call's explicit flag, as Keras 2 did and as Monte Carlo dropout needs.
+    inputs = Input((400,))
+    model = Model(inputs, cornu.layers.Dropout(0.5)(inputs, training=True))
+    dropped = (model.predict(np.ones((2, 400), "float32"), verbose=0) == 0).mean()
+    assert 0.4 < dropped < 0.6
+    plain = Model(inputs, cornu.layers.Dropout(0.5)(inputs))
+    assert (plain.predict(np.ones((2, 400), "float32"), verbose=0) == 1).all()
