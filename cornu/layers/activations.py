@@ -3,8 +3,6 @@
 The math lives in `cornu.activations`; these layers hold the arguments (and PReLU its `alpha` weight).
 """
 
-import warnings
-
 import torch
 
 from cornu import activations, constraints, initializers, regularizers
@@ -81,12 +79,6 @@ class LeakyReLU(_ElementwiseActivation):
     """
 
     def __init__(self, negative_slope=0.3, **kwargs):
-        if "alpha" in kwargs:  # Keras 3 still accepts its Keras 2 name, with a warning
-            negative_slope = kwargs.pop("alpha")
-            warnings.warn(
-                f"LeakyReLU's `alpha` is deprecated; write LeakyReLU(negative_slope={negative_slope!r}).",
-                stacklevel=2,
-            )
         super().__init__(**kwargs)
         if negative_slope is None or negative_slope < 0:
             raise ValueError(

@@ -13,6 +13,7 @@ from torch import nn
 
 from cornu import backend
 from cornu.layers import symbolic
+from cornu.legacy.translate import legacy_arguments
 from cornu.utils import tree
 from cornu.utils.identifiers import did_you_mean
 from cornu.utils.naming import to_snake_case, unique_name
@@ -54,6 +55,10 @@ class Layer(nn.Module):
     >>> Scale()(np.ones((2, 3))).tolist()
     [[1.0, 1.0, 1.0], [1.0, 1.0, 1.0]]
     """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        legacy_arguments(cls)  # Keras 1/2 keywords (output_dim=, init=, p=) become Keras 3's before __init__ binds them
 
     def __init__(self, *, activity_regularizer=None, trainable=True, dtype=None, autocast=True, name=None, **kwargs):
         super().__init__()

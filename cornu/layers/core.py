@@ -5,7 +5,6 @@ import importlib
 import inspect
 import marshal
 import types
-import warnings
 
 import torch
 import torch.nn.functional as F
@@ -227,8 +226,6 @@ class Embedding(Layer):
         for arg, value in (("input_dim", input_dim), ("output_dim", output_dim)):
             if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
                 raise ValueError(f"Embedding's {arg} must be a positive integer. Received: {arg}={value!r}")
-        if kwargs.pop("input_length", None) is not None:
-            warnings.warn("Embedding's `input_length` is deprecated (Keras 3 ignores it); remove it.", stacklevel=2)
         super().__init__(**kwargs)
         self.input_dim, self.output_dim = input_dim, output_dim
         self.embeddings_initializer = initializers.get(embeddings_initializer)

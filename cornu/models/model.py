@@ -3,6 +3,7 @@
 import torch
 
 from cornu.layers.base import Layer
+from cornu.legacy.translate import translate
 from cornu.saving.model_io import ModelIO
 from cornu.trainers.trainer import Trainer
 
@@ -28,6 +29,7 @@ class Model(Trainer, ModelIO, Layer):
     """
 
     def __new__(cls, *args, **kwargs):
+        kwargs = translate(cls, kwargs)  # Keras 1's Model(input=..., output=...)
         if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
             from cornu.models.functional import Functional
 

@@ -13,6 +13,8 @@ import torch
 from cornu.callbacks.callback_list import CallbackList
 from cornu.callbacks.history import History
 from cornu.callbacks.progbar_logger import ProgbarLogger
+from cornu.legacy import methods as _legacy
+from cornu.legacy.translate import legacy_method
 from cornu.trainers import checks
 from cornu.trainers.compile_utils import (
     CompiledLoss,
@@ -216,6 +218,7 @@ class Trainer:
         return {prefix + name: _to_python(value) for name, value in sorted(self._results().items())}
 
     # ------------------------------------------------------------------ fit
+    @legacy_method("Model.fit")
     def fit(
         self,
         x=None,
@@ -465,6 +468,11 @@ class Trainer:
         with torch.no_grad():
             self._test_step(xb, yb, swb, (None,) + self._training_state()[1:])
         return self._batch_result(return_dict)
+
+    # Keras 2's generator methods, translated to fit/evaluate/predict in cornu.legacy.
+    fit_generator = _legacy.fit_generator
+    evaluate_generator = _legacy.evaluate_generator
+    predict_generator = _legacy.predict_generator
 
     def predict_on_batch(self, x):
         """The model's output on one batch, as NumPy."""
