@@ -179,8 +179,7 @@ class MultiHeadAttention(Layer):
             query, value, key = (None if t is None else self._to_tensors(t) for t in (query, value, key))
             for name in ("query_mask", "value_mask", "key_mask", "attention_mask"):
                 if kwargs.get(name) is not None:
-                    kwargs[name] = torch.as_tensor(np.asarray(kwargs[name]) if not torch.is_tensor(kwargs[name])
-                                                   else kwargs[name], device=query.device)  # fmt: skip
+                    kwargs[name] = _as_tensor(kwargs[name], query.device)
         if not self.built:
             self.build(tuple(query.shape), tuple(value.shape), None if key is None else tuple(key.shape))
             self.built = True
@@ -560,10 +559,14 @@ def _flat_mask(mask, scores_shape, n_attn, batch, t, s):
     return mask.expand(scores_shape).reshape(batch, scores_shape[-2 * n_attn - 1], t, s)
 
 
+def _as_tensor(value, device):
+    return torch.as_tensor(value if torch.is_tensor(value) else np.asarray(value), device=device)
+
+
 def _as_bool(mask, like):
     if mask is None:
         return None
-    mask = torch.as_tensor(np.asarray(mask) if not torch.is_tensor(mask) else mask, device=like.device)
+    mask = _as_tensor(mask, like.device)
     return mask.bool() if mask.dtype == torch.bool else mask > 0.5
 
 

@@ -218,3 +218,17 @@ def test_alpha_dropout_statistics_and_config_match_keras():
     assert {k: v for k, v in ours.get_config().items() if k not in ("dtype", "name")} == {
         k: v for k, v in ref.get_config().items() if k not in ("dtype", "name")
     }
+
+
+def test_explicit_query_mask_is_a_deliberate_difference():
+    # Keras 3.15 overwrites a query_mask= argument with the mask carried by the query tensor (None for plain
+    # arrays), so the argument alone changes nothing; cornu's models do not attach masks to tensors, so cornu honours
+    # the argument (Keras's result for a query carrying that mask: test_multi_head_attention_matches_keras).
+    ref, ours = keras.layers.MultiHeadAttention(2, 3), MultiHeadAttention(2, 3)
+    ref(Q, V)
+    ours(Q, V)
+    ours.set_weights(ref.get_weights())
+    plain = _np(ref(Q, V))
+    np.testing.assert_allclose(_np(ref(Q, V, query_mask=QUERY_MASK)), plain, rtol=1e-6)
+    np.testing.assert_allclose(_np(ours(Q, V)), plain, rtol=RTOL, atol=ATOL)
+    assert np.abs(_np(ours(Q, V, query_mask=QUERY_MASK)) - plain).max() > 1e-3

@@ -201,3 +201,13 @@ def test_discretization_adapt_matches_keras(num_bins, epsilon):
     np.testing.assert_allclose(ours.bin_boundaries, ref.bin_boundaries, rtol=1e-6)
     x = np.concatenate([data[0][:20], data[1][:5, 0]])
     np.testing.assert_array_equal(_np(ours(x)), _np(ref(x)))
+
+
+def test_augmentation_called_without_training_flag_is_a_deliberate_difference():
+    # Keras's augmentation layers default to training=True when called directly (outside fit), so a bare call
+    # transforms; cornu layers follow one rule, inference unless training=True (fit passes it), so a bare call is
+    # the identity and inference code never augments by accident.
+    x = np.arange(16.0, dtype="float32").reshape(1, 4, 4, 1)
+    assert np.abs(_np(keras.layers.RandomRotation(0.3, seed=1)(x)) - x).max() > 1.0
+    np.testing.assert_array_equal(_np(P.RandomRotation(0.3, seed=1)(x)), x)
+    assert np.abs(_np(P.RandomRotation(0.3, seed=1)(x, training=True)) - x).max() > 1.0
