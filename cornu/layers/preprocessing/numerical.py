@@ -167,6 +167,13 @@ class Normalization(Layer):
         arrays = [b.detach().cpu().numpy() if torch.is_tensor(b) else np.asarray(b) for b in batches]
         if not self.built:
             self.build_from_shape(arrays[0].shape)
+        for array in arrays:
+            if array.ndim != len(self._build_shape) or any(array.shape[a] != self._build_shape[a] for a in self._keep):
+                raise ValueError(
+                    f"Normalization layer '{self.name}' was built for inputs of shape "
+                    f"{format_shape((None,) + self._build_shape[1:])}, but adapt() received data of shape "
+                    f"{format_shape(array.shape)}. Adapt on data shaped like the model's inputs."
+                )
         total_mean = total_var = 0.0
         total = 0
         for array in arrays:  # exact pooled moments, batch by batch

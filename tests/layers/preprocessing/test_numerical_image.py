@@ -139,3 +139,10 @@ def test_augmentation_inside_a_model_follows_fit_and_predict():
     np.testing.assert_array_equal(model.predict(x, verbose=0), x)
     flipped = flip(x, training=True).numpy()
     assert {tuple(r) for r in flipped[:, 0, :, 0]} == {(0, 1, 2, 3), (3, 2, 1, 0)}
+
+
+def test_normalization_adapt_refuses_data_of_another_shape():
+    layer = P.Normalization()
+    layer(np.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"\(None, 3\).*\(4, 5\)"):
+        layer.adapt(np.ones((4, 5)))

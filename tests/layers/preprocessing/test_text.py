@@ -206,3 +206,13 @@ def test_text_vectorization_output_trains_a_model():
     model.compile(optimizer=cornu.optimizers.Adam(0.1), loss="binary_crossentropy", metrics=["accuracy"])
     model.fit(vectorizer(texts), labels, epochs=20, verbose=0)
     assert model.evaluate(vectorizer(texts), labels, verbose=0)[1] == 1.0
+
+
+def test_integer_lookup_without_oov_index_marks_unknown_values():
+    # Keras raises on an unknown value when num_oov_indices=0; checking that would read the result back to the host
+    # every call, so cornu's device-side lookup returns -1 instead (a deliberate difference).
+    layer = IntegerLookup(vocabulary=[3, 5], num_oov_indices=0)
+    assert layer(torch.tensor([5, 3, 4])).tolist() == [1, 0, -1]
+    assert IntegerLookup(vocabulary=[3, 5], num_oov_indices=0, output_mode="multi_hot")(
+        torch.tensor([[4, 5]])
+    ).tolist() == [[0.0, 1.0]]
