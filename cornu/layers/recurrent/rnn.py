@@ -142,7 +142,8 @@ class RNN(Layer):
             if self.stateful:
                 self._check_stateful_batch(sequences)
                 return tree.map_structure(lambda s: s.to(sequences.device), self.states)
-            return self.get_initial_state(sequences.shape[0])
+            zeros = self.get_initial_state(sequences.shape[0])
+            return tree.map_structure(lambda s: s.to(device=sequences.device, dtype=sequences.dtype), zeros)
         states = list(initial_state) if tree.is_nested(initial_state) else [initial_state]
         return tree.map_structure(lambda s: torch.as_tensor(s, dtype=sequences.dtype, device=sequences.device), states)
 
