@@ -186,6 +186,9 @@ class MultiHeadAttention(Layer):
         return super().__call__(query, value, key, **kwargs)
 
     def build(self, query_shape, value_shape=None, key_shape=None):
+        self._build_shapes = {"query_shape": query_shape, "value_shape": value_shape}
+        if key_shape is not None:
+            self._build_shapes["key_shape"] = key_shape
         value_shape = query_shape if value_shape is None else tuple(value_shape)
         key_shape = value_shape if key_shape is None else tuple(key_shape)
         if tuple(value_shape[1:-1]) != tuple(key_shape[1:-1]):
@@ -208,25 +211,20 @@ class MultiHeadAttention(Layer):
             bias_constraint=self.bias_constraint, activity_regularizer=self.mha_activity_regularizer, dtype=self.dtype,
         )  # fmt: skip
         heads_k, heads_v = (self.num_heads, self.key_dim), (self.num_heads, self.value_dim)
-        self._query_dense = _Projection(1, heads_k, name="query", **common)
-        self._query_dense.build_from_shape(query_shape)
-        self._key_dense = _Projection(1, heads_k, name="key", **common)
-        self._key_dense.build_from_shape(key_shape)
+        self.query_dense = _Projection(1, heads_k, name="query", **common)
+        self.query_dense.build_from_shape(query_shape)
+        self.key_dense = _Projection(1, heads_k, name="key", **common)
+        self.key_dense.build_from_shape(key_shape)
         self._gate_dense = None
         if self.use_gate:
             self._gate_dense = _Projection(1, heads_v, name="gate", activation="sigmoid", **common)
             self._gate_dense.build_from_shape(query_shape)
-        self._value_dense = _Projection(1, heads_v, name="value", **common)
-        self._value_dense.build_from_shape(value_shape)
+        self.value_dense = _Projection(1, heads_v, name="value", **common)
+        self.value_dense.build_from_shape(value_shape)
         out = self._output_shape or (query_shape[-1],)
-        self._output_dense = _Projection(2, out, name="attention_output", **common)
-        self._output_dense.build_from_shape(tuple(query_shape[:-1]) + heads_v)
+        self.output_dense = _Projection(2, out, name="attention_output", **common)
+        self.output_dense.build_from_shape(tuple(query_shape[:-1]) + heads_v)
         self.built = True
-
-    query_dense = property(lambda self: self._query_dense)
-    key_dense = property(lambda self: self._key_dense)
-    value_dense = property(lambda self: self._value_dense)
-    output_dense = property(lambda self: self._output_dense)
 
     # ------------------------------------------------------------------ call
     def call(
@@ -251,13 +249,13 @@ class MultiHeadAttention(Layer):
                 query, value, query_mask, value_mask, key_mask, attention_mask, use_causal_mask
             )
         gate = self._gate_dense(query) if self._gate_dense is not None else None
-        q, k, v = self._query_dense(query), self._key_dense(key), self._value_dense(value)
+        q, k, v = self.query_dense(query), self.key_dense(key), self.value_dense(value)
         outputs, scores = self._compute_attention(
             q, k, v, attention_mask, bool(training), return_attention_scores, causal_only
         )
         if gate is not None:
             outputs = outputs * gate
-        outputs = self._output_dense(outputs)
+        outputs = self.output_dense(outputs)
         return (outputs, scores) if return_attention_scores else outputs
 
     def _attention_mask(self, query, value, query_mask, value_mask, key_mask, attention_mask, use_causal_mask):
@@ -324,6 +322,18 @@ class MultiHeadAttention(Layer):
         if str(device) not in self._generators:
             self._generators[str(device)] = backend.make_generator(self.seed, device=device)
         return self._generators[str(device)]
+
+    def get_build_config(self):
+        """Keras's record of the shapes `build` saw (`{"shapes_dict": {"query_shape": ..., ...}}`), for saving."""
+        if not self.built:
+            return None
+        return {"shapes_dict": {k: None if v is None else list(v) for k, v in self._build_shapes.items()}}
+
+    def build_from_config(self, config):
+        """Builds from `get_build_config()`'s dictionary (Keras's `.keras` files carry it)."""
+        if config and not self.built:
+            shapes = {k: None if v is None else tuple(v) for k, v in config["shapes_dict"].items()}
+            self.build(**shapes)
 
     def compute_output_shape(self, query_shape, value_shape=None, key_shape=None):
         if self._output_shape:

@@ -232,3 +232,20 @@ def test_explicit_query_mask_is_a_deliberate_difference():
     np.testing.assert_allclose(_np(ref(Q, V, query_mask=QUERY_MASK)), plain, rtol=1e-6)
     np.testing.assert_allclose(_np(ours(Q, V)), plain, rtol=RTOL, atol=ATOL)
     assert np.abs(_np(ours(Q, V, query_mask=QUERY_MASK)) - plain).max() > 1e-3
+
+
+@pytest.mark.parametrize("use_gate", [False, True])
+def test_keras_files_with_attention_load_in_cornu(tmp_path, use_gate):
+    import cornu
+
+    x = keras.Input((4, 6))
+    y = keras.layers.MultiHeadAttention(2, 3, use_gate=use_gate)(x, x)
+    y = keras.layers.UnitNormalization()(keras.layers.GroupNormalization(2)(y))
+    model = keras.Model(x, y)
+    model.save(tmp_path / "attention.keras")  # MHA's projections are saved under query_dense/, key_dense/, ...
+    ours = cornu.models.load_model(tmp_path / "attention.keras")
+    data = RNG.normal(size=(2, 4, 6)).astype("float32")
+    np.testing.assert_allclose(ours.predict(data, verbose=0), _np(model(data)), rtol=RTOL, atol=ATOL)
+    mha = [layer for layer in ours.layers if isinstance(layer, MultiHeadAttention)][0]
+    want = keras.saving.load_model(tmp_path / "attention.keras").layers[1].get_build_config()
+    assert mha.get_build_config() == want
