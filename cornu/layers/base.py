@@ -114,6 +114,11 @@ class Layer(nn.Module):
             kwargs["training"] = training
         else:
             kwargs.pop("training", None)
+        mask = kwargs.get("mask")
+        if mask is None and args:
+            mask = _mask_of(args[0])  # Keras's implicit masks ride on the tensors, as `_keras_mask`
+            if mask is not None and self._call_accepts["mask"]:
+                kwargs["mask"] = mask
         if not self._call_accepts["mask"]:
             kwargs.pop("mask", None)
         outermost = call_context.training is None
@@ -126,6 +131,8 @@ class Layer(nn.Module):
                 call_context.training = None
         if self.activity_regularizer is not None:
             self._add_activity_loss(outputs)
+        if mask is not None or self._call_accepts["computes_mask"]:
+            _attach_mask(outputs, self.compute_mask(args[0] if args else kwargs.get("inputs"), mask))
         return outputs
 
     def _build_for(self, inputs):
@@ -498,5 +505,27 @@ def _call_arguments(cls):
         _CALL_ARGUMENTS[cls] = {
             "training": "training" in parameters or takes_kwargs,
             "mask": "mask" in parameters or takes_kwargs,
+            "computes_mask": cls.compute_mask is not Layer.compute_mask,
         }
     return _CALL_ARGUMENTS[cls]
+
+
+def _mask_of(inputs):
+    """The mask an earlier layer attached to `inputs` (a list of them for a list of inputs), or None."""
+    if isinstance(inputs, torch.Tensor):
+        return getattr(inputs, "_keras_mask", None)
+    if isinstance(inputs, (list, tuple)):
+        masks = [getattr(t, "_keras_mask", None) for t in inputs]
+        return None if all(m is None for m in masks) else masks
+    return None
+
+
+def _attach_mask(outputs, mask):
+    if mask is None:
+        return
+    if isinstance(outputs, torch.Tensor):
+        outputs._keras_mask = mask
+    elif isinstance(outputs, (list, tuple)) and isinstance(mask, (list, tuple)):
+        for output, output_mask in zip(outputs, mask):
+            if isinstance(output, torch.Tensor) and output_mask is not None:
+                output._keras_mask = output_mask
