@@ -211,3 +211,24 @@ def test_augmentation_called_without_training_flag_is_a_deliberate_difference():
     assert np.abs(_np(keras.layers.RandomRotation(0.3, seed=1)(x)) - x).max() > 1.0
     np.testing.assert_array_equal(_np(P.RandomRotation(0.3, seed=1)(x)), x)
     assert np.abs(_np(P.RandomRotation(0.3, seed=1)(x, training=True)) - x).max() > 1.0
+
+
+def test_keras_files_with_preprocessing_load_in_cornu_and_back(tmp_path):
+    import cornu
+
+    data = (RNG.random((3, 8, 8, 3)) * 255).astype("float32")
+    inputs = keras.Input((8, 8, 3))
+    norm = keras.layers.Normalization()
+    norm.adapt(data / 2)
+    x = norm(keras.layers.Rescaling(0.5)(inputs))
+    x = keras.layers.CenterCrop(4, 4)(keras.layers.Resizing(6, 6)(x))
+    # Keras writes training=True into these layers' graph nodes; predict() must still leave the images alone
+    x = keras.layers.RandomRotation(0.2)(keras.layers.RandomFlip()(x))
+    model = keras.Model(inputs, x)
+    model.save(tmp_path / "pre.keras")
+    ours = cornu.models.load_model(tmp_path / "pre.keras")
+    want = _np(model(data, training=False))
+    np.testing.assert_allclose(ours.predict(data, verbose=0), want, rtol=1e-5, atol=1e-4)
+    ours.save(tmp_path / "back.keras")
+    again = keras.saving.load_model(tmp_path / "back.keras")
+    np.testing.assert_allclose(_np(again(data, training=False)), want, rtol=1e-5, atol=1e-4)

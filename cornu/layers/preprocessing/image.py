@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 
 from cornu import backend
-from cornu.layers.base import Layer
+from cornu.layers.base import Layer, call_context
 from cornu.utils.shapes import format_shape
 
 __all__ = [
@@ -214,7 +214,10 @@ class _RandomImageLayer(_ImageLayer):
         return low + (high - low) * draws
 
     def call(self, inputs, training=True):
-        if not training:
+        # Keras records `training=True` in the graph nodes of augmentation layers (their call's default) and lets the
+        # model's own flag override it; the outermost call's flag (cornu's call context) has the last word here too,
+        # so a Keras model file does not augment in predict().
+        if not training or call_context.training is False:
             return inputs
         return self._apply(inputs, self._augment)
 
