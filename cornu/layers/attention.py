@@ -164,10 +164,6 @@ class MultiHeadAttention(Layer):
         self.supports_masking = True
         self._generators = {}
 
-    @property
-    def output_shape(self):
-        return self._output_shape
-
     # ------------------------------------------------------------------ build
     def __call__(self, query, value=None, key=None, **kwargs):
         if value is None:

@@ -154,3 +154,44 @@ def test_unit_normalization_and_alpha_dropout():
     np.testing.assert_array_equal(a.numpy(), b.numpy())
     shared = AlphaDropout(0.5, noise_shape=(4, 1), seed=0)(torch.ones(4, 5), training=True).numpy()
     assert np.all(shared == shared[:, :1])
+
+
+META_CASES = [
+    (lambda: MultiHeadAttention(2, 3, dropout=0.5), {"use_causal_mask": True, "return_attention_scores": True}),
+    (lambda: MultiHeadAttention(2, 3), {"attention_mask": True}),
+    (lambda: MultiHeadAttention(2, 3, use_gate=True, sliding_window=2), {}),
+]
+
+
+@pytest.mark.parametrize("make, call", META_CASES)
+def test_multi_head_attention_training_step_does_not_sync_the_host(make, call):
+    layer = make()
+    layer(np.zeros((2, 4, 5), "float32"), np.zeros((2, 6, 5), "float32"))
+    layer.to("meta")
+    if call.get("attention_mask"):
+        call = {"attention_mask": torch.empty(2, 4, 6, dtype=torch.bool, device="meta")}
+    q, v = torch.empty(2, 4, 5, device="meta"), torch.empty(2, 6, 5, device="meta")
+    out = layer(q, v, training=True, **call)
+    out = out[0] if isinstance(out, tuple) else out
+    assert out.device.type == "meta" and tuple(out.shape) == (2, 4, 5)
+
+
+@pytest.mark.parametrize(
+    "layer, shape",
+    [(GroupNormalization(2), (2, 3, 4)), (UnitNormalization(), (2, 3)), (AlphaDropout(0.3), (2, 3))],
+)
+def test_extra_normalization_layers_do_not_sync_the_host(layer, shape):
+    layer(torch.zeros(shape))
+    layer.to("meta")
+    assert layer(torch.empty(shape, device="meta"), training=True).device.type == "meta"
+
+
+def test_attention_layers_do_not_sync_the_host():
+    for layer in (Attention(use_scale=True, score_mode="concat", dropout=0.2), AdditiveAttention(dropout=0.2)):
+        layer([torch.zeros(2, 3, 4), torch.zeros(2, 5, 4)])
+        layer.to("meta")
+        mask = [torch.empty(2, 3, dtype=torch.bool, device="meta"), torch.empty(2, 5, dtype=torch.bool, device="meta")]
+        out = layer(
+            [torch.empty(2, 3, 4, device="meta"), torch.empty(2, 5, 4, device="meta")], mask=mask, training=True
+        )
+        assert out.device.type == "meta"

@@ -75,7 +75,7 @@ class _ImageLayer(Layer):
         self.supports_masking = False
         self.built = True
 
-    def _apply(self, images, fn):
+    def _on_images(self, images, fn):
         """Runs `fn` on `(batch, channels, h, w)` float images and returns the result in the input's layout."""
         if images.ndim not in (3, 4):
             raise ValueError(
@@ -142,7 +142,7 @@ class Resizing(_ImageLayer):
             return resize(x, (self.height, self.width), self.interpolation, self.antialias,
                           self.crop_to_aspect_ratio, self.pad_to_aspect_ratio, self.fill_value)  # fmt: skip
 
-        return self._apply(inputs, fn)
+        return self._on_images(inputs, fn)
 
     def compute_output_shape(self, input_shape):
         return _with_size(self, input_shape)
@@ -184,7 +184,7 @@ class CenterCrop(_ImageLayer):
         if dh >= 0 and dw >= 0:
             x = inputs.narrow(h_axis, dh // 2, self.height).narrow(w_axis, dw // 2, self.width)
             return x if x.is_floating_point() else x.to(backend.torch_dtype(self.dtype))
-        return self._apply(inputs, lambda x: resize(x, (self.height, self.width), crop_to_aspect_ratio=True))
+        return self._on_images(inputs, lambda x: resize(x, (self.height, self.width), crop_to_aspect_ratio=True))
 
     def compute_output_shape(self, input_shape):
         return _with_size(self, input_shape)
@@ -219,7 +219,7 @@ class _RandomImageLayer(_ImageLayer):
         # so a Keras model file does not augment in predict().
         if not training or call_context.training is False:
             return inputs
-        return self._apply(inputs, self._augment)
+        return self._on_images(inputs, self._augment)
 
     def compute_output_shape(self, input_shape):
         return input_shape

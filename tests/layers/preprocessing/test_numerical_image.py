@@ -146,3 +146,23 @@ def test_normalization_adapt_refuses_data_of_another_shape():
     layer(np.ones((2, 3)))
     with pytest.raises(ValueError, match=r"\(None, 3\).*\(4, 5\)"):
         layer.adapt(np.ones((4, 5)))
+
+
+@pytest.mark.parametrize(
+    "layer, shape",
+    [
+        (P.Rescaling(0.5), (2, 4, 4, 3)),
+        (P.RandomFlip(), (2, 4, 4, 3)),
+        (P.RandomRotation(0.2), (2, 4, 4, 3)),
+        (P.RandomZoom(0.2, 0.1), (2, 4, 4, 3)),
+        (P.RandomTranslation(0.2, 0.2, fill_mode="constant"), (2, 4, 4, 3)),
+        (P.RandomContrast(0.2), (2, 4, 4, 3)),
+        (P.Resizing(2, 3), (2, 4, 4, 3)),
+        (P.CenterCrop(2, 2), (2, 4, 4, 3)),
+        (P.Normalization(), (2, 3)),
+    ],
+)
+def test_tensor_preprocessing_layers_do_not_sync_the_host(layer, shape):
+    layer(torch.zeros(shape))
+    layer.to("meta")
+    assert layer(torch.empty(shape, device="meta"), training=True).device.type == "meta"
