@@ -147,7 +147,10 @@ class Normalization(Layer):
             # Keras 3.15 creates `count` (int32) and never updates it; it is kept for weight-list compatibility.
             self.count = self.add_weight((), "zeros", dtype="int32", name="count", trainable=False)
         else:
-            self._fixed = [self._expand(v) for v in (self.input_mean, self.input_variance)]
+            # non-persistent buffers: they follow `.to(device)` and stay out of state_dict(), as Keras keeps them
+            # out of the weights
+            self.register_buffer("_fixed_mean", self._expand(self.input_mean).contiguous(), persistent=False)
+            self.register_buffer("_fixed_variance", self._expand(self.input_variance).contiguous(), persistent=False)
 
     def _expand(self, value):
         value = torch.as_tensor(np.asarray(value, dtype="float64"), dtype=backend.torch_dtype(self.dtype))
@@ -195,7 +198,7 @@ class Normalization(Layer):
             mean = self.adapt_mean.reshape(self._broadcast)
             variance = self.adapt_variance.reshape(self._broadcast)
         else:
-            mean, variance = (v.to(inputs.device) for v in self._fixed)
+            mean, variance = self._fixed_mean, self._fixed_variance
         x = inputs.to(mean.dtype)
         root = torch.clamp(torch.sqrt(variance), min=backend.epsilon())
         return mean + x * root if self.invert else (x - mean) / root

@@ -66,6 +66,7 @@ class _IndexLookup(Layer):
         self.supports_masking = False
         self.built = True
         self._vocab, self._idf, self._special_idf = [], None, None
+        self._index_tables()  # an empty vocabulary until one is set or learned: everything is OOV
         if vocabulary is not None:
             self.set_vocabulary(vocabulary, idf_weights)
 
@@ -328,9 +329,15 @@ class IntegerLookup(_IndexLookup):
 
     def _index_tables(self):
         order = np.argsort(np.asarray(self._vocab, dtype="int64"), kind="stable")
-        self._sorted_keys = torch.as_tensor(np.asarray(self._vocab, dtype="int64")[order].reshape(-1))
-        self._sorted_index = torch.as_tensor(order.astype("int64") + self._token_start())
-        self._inverse = torch.as_tensor(np.asarray(self.get_vocabulary(), dtype="int64").reshape(-1))
+        # non-persistent buffers: `.to(device)` moves the tables with the model, state_dict() leaves them out
+        device = self._sorted_keys.device if hasattr(self, "_sorted_keys") else None
+        tables = {
+            "_sorted_keys": np.asarray(self._vocab, dtype="int64")[order].reshape(-1),
+            "_sorted_index": order.astype("int64") + self._token_start(),
+            "_inverse": np.asarray(self.get_vocabulary(), dtype="int64").reshape(-1),
+        }
+        for name, table in tables.items():
+            self.register_buffer(name, torch.as_tensor(table, device=device), persistent=False)
 
     def call(self, inputs):
         x = inputs.long()

@@ -216,3 +216,11 @@ def test_integer_lookup_without_oov_index_marks_unknown_values():
     assert IntegerLookup(vocabulary=[3, 5], num_oov_indices=0, output_mode="multi_hot")(
         torch.tensor([[4, 5]])
     ).tolist() == [[0.0, 1.0]]
+
+
+def test_lookups_before_any_vocabulary_map_everything_to_oov_and_tables_follow_the_device():
+    assert IntegerLookup()(torch.tensor([3, 4])).tolist() == [0, 0]
+    assert StringLookup()(["x"]).tolist() == [0]
+    layer = IntegerLookup(vocabulary=[7, 8]).to("meta")
+    assert layer._sorted_keys.device.type == "meta" and "_sorted_keys" not in layer.state_dict()
+    assert layer(torch.empty(2, 3, dtype=torch.long, device="meta")).device.type == "meta"
