@@ -9,6 +9,7 @@ the same fast path. 'same' padding is TensorFlow's (the odd row or column goes a
 
 import math
 
+import torch
 import torch.nn.functional as F
 
 from cornu import backend
@@ -37,13 +38,30 @@ def torch_kernel(kernel):
     """Keras's kernel layout `(*kernel_size, a, b)` as torch's `(b, a, *kernel_size)`: a view, no copy.
 
     For a convolution `(a, b)` is `(in / groups, filters)`, giving torch's `(filters, in / groups, ...)`; for a
-    transposed one Keras stores `(filters, in)`, giving torch's `(in, filters, ...)`.
+    transposed one Keras stores `(filters, in)`, giving torch's `(in, filters, ...)`. The kernel's gradient comes
+    back in the kernel's own (contiguous) layout: `torch.autograd.grad` hands gradients over as produced, and a
+    permuted one would trip fused optimizer kernels that walk parameter and gradient memory in step.
 
     >>> torch_kernel(torch.zeros(3, 5, 2, 8)).shape
     torch.Size([8, 2, 3, 5])
     """
-    rank = kernel.ndim - 2
-    return kernel.permute(rank + 1, rank, *range(rank))
+    return _TorchKernel.apply(kernel)
+
+
+class _TorchKernel(torch.autograd.Function):
+    @staticmethod
+    def forward(kernel):
+        rank = kernel.ndim - 2
+        return kernel.permute(rank + 1, rank, *range(rank))
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        pass
+
+    @staticmethod
+    def backward(ctx, grad):
+        rank = grad.ndim - 2
+        return grad.permute(*range(2, rank + 2), 1, 0).contiguous()
 
 
 def conv(inputs, kernel, bias=None, strides=1, padding="valid", data_format="channels_last", dilation_rate=1, groups=1):
