@@ -159,6 +159,43 @@ class _IndexLookup(Layer):
             self._idf = np.log(1 + n_docs / (1 + np.asarray([documents[t] for t in ranked], dtype="float64")))
         self._index_tables()
 
+    # ------------------------------------------------------------------ saving (Keras's hooks and file names)
+    def save_assets(self, dir_path):
+        """Writes a learned vocabulary to `dir_path/vocabulary.txt`, one token a line (special tokens first)."""
+        if self.input_vocabulary is None:
+            with open(os.path.join(dir_path, "vocabulary.txt"), "w", encoding="utf-8") as handle:
+                handle.write("\n".join(str(token) for token in self.get_vocabulary()))
+
+    def load_assets(self, dir_path):
+        """Reads the vocabulary `save_assets` wrote (Keras writes the same file)."""
+        if self.input_vocabulary is None:
+            with open(os.path.join(dir_path, "vocabulary.txt"), encoding="utf-8") as handle:
+                lines = handle.read().splitlines()
+            while lines and lines[-1] == "":
+                lines.pop()
+            idf = self._full_idf() if self.output_mode == "tf_idf" else None
+            self.set_vocabulary([self._parse(line) for line in lines], idf_weights=idf)
+
+    def save_own_variables(self, store):
+        """tf_idf layers store their idf weights (one per index) as Keras does, under `"idf_weights"`."""
+        if self.output_mode == "tf_idf" and self._idf is not None:
+            store["idf_weights"] = self._full_idf()
+
+    def load_own_variables(self, store):
+        if self.output_mode == "tf_idf" and "idf_weights" in store:
+            self._stored_idf = np.asarray(store["idf_weights"], dtype="float64")
+            if len(self._stored_idf) == self.vocabulary_size():
+                self._special_idf = self._stored_idf[: self._token_start()]
+                self._idf = self._stored_idf[self._token_start() :]
+
+    def _full_idf(self):
+        if self._idf is None:
+            return getattr(self, "_stored_idf", None)
+        special = self._special_idf
+        if special is None:
+            special = np.full(self._token_start(), self._idf.mean() if self._idf.size else 0.0)
+        return np.concatenate([special, self._idf])
+
     def _documents(self, batch):
         """A batch as a list of documents (lists of tokens): a rank-1 batch is one document, as in Keras."""
         array = np.asarray(batch.detach().cpu().numpy() if torch.is_tensor(batch) else batch, dtype=object)
@@ -522,6 +559,18 @@ class TextVectorization(Layer):
             if row:
                 out[i, : len(row)] = lookup.call(np.asarray(row, dtype=object)).numpy()
         return torch.as_tensor(out)
+
+    def save_assets(self, dir_path):
+        self._lookup.save_assets(dir_path)
+
+    def load_assets(self, dir_path):
+        self._lookup.load_assets(dir_path)
+
+    def save_own_variables(self, store):
+        self._lookup.save_own_variables(store)
+
+    def load_own_variables(self, store):
+        self._lookup.load_own_variables(store)
 
     def get_vocabulary(self, include_special_tokens=True):
         """The vocabulary in index order: `""` (int mode), `"[UNK]"`, then the tokens."""

@@ -224,3 +224,22 @@ def test_lookups_before_any_vocabulary_map_everything_to_oov_and_tables_follow_t
     layer = IntegerLookup(vocabulary=[7, 8]).to("meta")
     assert layer._sorted_keys.device.type == "meta" and "_sorted_keys" not in layer.state_dict()
     assert layer(torch.empty(2, 3, dtype=torch.long, device="meta")).device.type == "meta"
+
+
+def test_learned_vocabularies_travel_through_keras_asset_hooks(tmp_path):
+    layer = TextVectorization(output_mode="tf_idf")
+    layer.adapt(["the cat", "the the dog"])
+    store = {}
+    layer.save_assets(tmp_path)
+    layer.save_own_variables(store)
+    assert (tmp_path / "vocabulary.txt").read_text(encoding="utf-8").splitlines() == ["[UNK]", "the", "dog", "cat"]
+    clone = TextVectorization.from_config(layer.get_config())
+    clone.load_own_variables(store)
+    clone.load_assets(tmp_path)
+    np.testing.assert_allclose(clone(["the cat bird"]).numpy(), layer(["the cat bird"]).numpy(), rtol=1e-12)
+    ints = IntegerLookup()
+    ints.adapt(np.array([[5, 5, 7]]))
+    ints.save_assets(tmp_path)
+    again = IntegerLookup()
+    again.load_assets(tmp_path)
+    assert again.get_vocabulary() == [-1, 5, 7]
