@@ -12,7 +12,8 @@ from cornu.layers.preprocessing.image import (
     Resizing,
 )
 from cornu.layers.preprocessing.numerical import CategoryEncoding, Discretization, Hashing, Normalization, Rescaling
-from cornu.layers.preprocessing.text import IntegerLookup, StringLookup, TextVectorization
+from cornu.layers.preprocessing.text import IntegerLookup, StringLookup
+from cornu.layers.preprocessing.text_vectorization import TextVectorization
 
 __all__ = [
     "CategoryEncoding",
