@@ -108,7 +108,7 @@ class MultiHeadAttention(Layer):
     Example:
     >>> layer = MultiHeadAttention(num_heads=2, key_dim=4)
     >>> out, scores = layer(np.ones((1, 3, 8)), np.ones((1, 5, 8)), return_attention_scores=True)
-    >>> tuple(out.shape), tuple(scores.shape), round(float(scores[0, 0, 0].sum()), 4)
+    >>> tuple(out.shape), tuple(scores.shape), round(float(scores[0, 0, 0].sum().detach()), 4)
     ((1, 3, 8), (1, 2, 3, 5), 1.0)
     """
 
