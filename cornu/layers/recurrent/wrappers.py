@@ -108,7 +108,7 @@ class Bidirectional(Layer):
             output_shape = tuple(output_shape[:-1]) + (output_shape[-1] * 2,)
         if self.merge_mode is None:
             outputs = (tuple(output_shape), tuple(output_shape))
-            return outputs + state_shapes * 2 if self.return_state else list(outputs)
+            return outputs + state_shapes * 2 if self.return_state else outputs
         return (tuple(output_shape),) + state_shapes * 2 if self.return_state else tuple(output_shape)
 
     def compute_mask(self, inputs, mask=None):
@@ -213,7 +213,7 @@ def _merge(mode, y, y_rev):
         return (y + y_rev) / 2
     if mode == "mul":
         return y * y_rev
-    return [y, y_rev]
+    return (y, y_rev)
 
 
 def _strip(name, prefix):

@@ -319,3 +319,28 @@ def test_training_step_does_not_sync_the_host(make):
     mask = torch.ones(2, 5, dtype=torch.bool, device="meta")
     out = layer(torch.empty(2, 5, 4, device="meta"), mask=mask, training=True)
     assert out.device.type == "meta"
+
+
+class MinimalCell(cornu.layers.Layer):
+    """Keras's documented custom cell: `h = x @ kernel + h_prev @ recurrent_kernel`, with no `training` argument."""
+
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.state_size = units
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight((input_shape[-1], self.units), "ones", name="kernel")
+        self.recurrent_kernel = self.add_weight((self.units, self.units), "identity", name="recurrent_kernel")
+
+    def call(self, inputs, states):
+        output = inputs @ self.kernel + states[0] @ self.recurrent_kernel
+        return output, [output]
+
+
+def test_a_custom_cell_runs_in_rnn_with_its_own_math():
+    # kernel of ones and an identity recurrence: the output is the running sum of each step's feature sum
+    x = torch.arange(12.0).reshape(1, 4, 3)
+    out = L.RNN(MinimalCell(2), return_sequences=True)(x)
+    expected = torch.cumsum(x.sum(-1), dim=1).unsqueeze(-1).expand(1, 4, 2)
+    torch.testing.assert_close(out, expected)
