@@ -232,3 +232,32 @@ def test_keras_files_with_preprocessing_load_in_cornu_and_back(tmp_path):
     ours.save(tmp_path / "back.keras")
     again = keras.saving.load_model(tmp_path / "back.keras")
     np.testing.assert_allclose(_np(again(data, training=False)), want, rtol=1e-5, atol=1e-4)
+
+
+FACTOR_CASES = [
+    ("RandomZoom", (-1.5,)),
+    ("RandomZoom", (-1.0,)),
+    ("RandomZoom", (2.0,)),
+    ("RandomZoom", ((-0.2, 1.5),)),
+    ("RandomZoom", ((-0.2, 0.5), (0.1, 1.0))),
+    ("RandomTranslation", (1.5, 0.1)),
+    ("RandomTranslation", (-1.0, (0.2, -0.3))),
+    ("RandomRotation", (-0.5,)),
+    ("RandomRotation", (1.5,)),
+    ("RandomRotation", ((0.3, 0.1),)),
+    ("RandomContrast", (-0.2,)),
+    ("RandomContrast", ((-0.1, 0.3),)),
+    ("RandomContrast", ((1.2, 1.5),)),
+]
+
+
+@pytest.mark.parametrize("name, args", FACTOR_CASES)
+def test_factor_arguments_are_read_and_refused_as_keras_does(name, args):
+    def factors(module):
+        try:
+            config = getattr(module, name)(*args).get_config()
+        except ValueError:
+            return "ValueError"
+        return {k: tuple(v) if isinstance(v, list) else v for k, v in config.items() if "factor" in k}
+
+    assert factors(P) == factors(keras.layers)

@@ -334,7 +334,7 @@ class RandomZoom(_AffineLayer):
     """Zooms each image in or out about its centre by a random amount (training only).
 
     Args:
-        height_factor: Float or pair `(low, high)` in `[-1, ...)`: the zoom is `1 + draw`, so `0.2` draws from
+        height_factor: Float or pair `(low, high)` in `(-1, 1]`: the zoom is `1 + draw`, so `0.2` draws from
             `[-20%, +20%]`; positive values zoom out, negative ones zoom in.
         width_factor: Float or pair, as `height_factor`. Defaults to `None` (the same zoom as the height: the aspect
             ratio is kept).
@@ -349,9 +349,10 @@ class RandomZoom(_AffineLayer):
                  fill_value=0.0, data_format=None, **kwargs):  # fmt: skip
         super().__init__(fill_mode, interpolation, seed, fill_value, data_format, **kwargs)
         self.height_factor, self.width_factor = height_factor, width_factor
-        self._height_range = _factor_range(self, "height_factor", height_factor, (-1.0, None))
-        self._width_range = None if width_factor is None else _factor_range(self, "width_factor", width_factor,
-                                                                             (-1.0, None))  # fmt: skip
+        self._height_range = _shift_range(self, "height_factor", height_factor, open_low=True)
+        self._width_range = None
+        if width_factor is not None:
+            self._width_range = _shift_range(self, "width_factor", width_factor, open_low=True)
 
     def _source(self, ys, xs, height, width, x):
         zoom_h = 1 + self._uniform((x.shape[0], 1, 1), *self._height_range, x)
@@ -381,8 +382,8 @@ class RandomTranslation(_AffineLayer):
                  fill_value=0.0, data_format=None, **kwargs):  # fmt: skip
         super().__init__(fill_mode, interpolation, seed, fill_value, data_format, **kwargs)
         self.height_factor, self.width_factor = height_factor, width_factor
-        self._height_range = _factor_range(self, "height_factor", height_factor, (-1.0, 1.0))
-        self._width_range = _factor_range(self, "width_factor", width_factor, (-1.0, 1.0))
+        self._height_range = _shift_range(self, "height_factor", height_factor, open_low=False)
+        self._width_range = _shift_range(self, "width_factor", width_factor, open_low=False)
 
     def _source(self, ys, xs, height, width, x):
         shift_y = self._uniform((x.shape[0], 1, 1), *self._height_range, x) * height
@@ -444,24 +445,45 @@ def _with_size(layer, input_shape):
 
 
 def _factor_range(layer, name, factor, bounds):
-    """Keras's reading of a factor: a number `f` is `(max(-|f|, low bound), |f|)`, a pair is sorted."""
+    """Keras's reading of a factor with `bounds`: a number `f` in the bounds is `(max(-|f|, low), |f|)`; a pair is
+    sorted (refused only when it lies wholly outside the bounds)."""
     low_bound, high_bound = bounds
     message = (
-        f"{type(layer).__name__}'s {name} must be a number or a pair of numbers in "
-        f"[{low_bound}, {high_bound if high_bound is not None else 'inf'}]. Received: {name}={factor!r}"
+        f"{type(layer).__name__}'s {name} must be a number or a pair of numbers in [{low_bound}, {high_bound}]. "
+        f"Received: {name}={factor!r}"
     )
     if isinstance(factor, (tuple, list)):
         if len(factor) != 2 or not all(isinstance(f, (int, float)) for f in factor):
             raise ValueError(message)
-        low, high = sorted(factor)
-    elif isinstance(factor, (int, float)) and not isinstance(factor, bool):
-        low, high = -abs(factor), abs(factor)
-        low = max(low, low_bound)
-    else:
+        if factor[0] > high_bound or factor[1] < low_bound:
+            raise ValueError(message)
+        return tuple(sorted(factor))
+    if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not low_bound <= factor <= high_bound:
         raise ValueError(message)
-    if low < low_bound or (high_bound is not None and high > high_bound):
-        raise ValueError(message)
-    return (low, high)
+    return (max(-abs(factor), low_bound), abs(factor))
+
+
+def _shift_range(layer, name, factor, open_low):
+    """RandomZoom's and RandomTranslation's factors: each number in `[-1, 1]` (zoom: `(-1, 1]`, a zoom of 0 would
+    collapse the image); a number `f` means `(-|f|, |f|)`."""
+    values = list(factor) if isinstance(factor, (tuple, list)) else [factor]
+    interval = "(-1.0, 1.0]" if open_low else "[-1.0, 1.0]"
+    if len(values) not in (1, 2) or (isinstance(factor, (tuple, list)) and len(values) != 2):
+        raise ValueError(
+            f"{type(layer).__name__}'s {name} must be a number or a pair in {interval}. Received: {factor!r}"
+        )
+    for value in values:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or value > 1
+            or value < -1
+            or (open_low and value == -1)
+        ):
+            raise ValueError(
+                f"{type(layer).__name__}'s {name} must be a number or a pair in {interval}. Received: {name}={factor!r}"
+            )
+    return tuple(sorted(values)) if len(values) == 2 else (-abs(values[0]), abs(values[0]))
 
 
 def _fill_index(index, size, mode):
