@@ -261,3 +261,25 @@ def test_factor_arguments_are_read_and_refused_as_keras_does(name, args):
         return {k: tuple(v) if isinstance(v, list) else v for k, v in config.items() if "factor" in k}
 
     assert factors(P) == factors(keras.layers)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda m: m.Rescaling(0.5, offset=1.0),
+        lambda m: m.Normalization(mean=[1.0, 2.0, 3.0], variance=[4.0, 1.0, 9.0]),
+        lambda m: m.Resizing(3, 5),
+        lambda m: m.Resizing(4, 4, crop_to_aspect_ratio=True, interpolation="bicubic"),
+        lambda m: m.CenterCrop(3, 3),
+    ],
+)
+def test_input_gradients_match_keras(make):
+    grads = []
+    for module in (keras.layers, P):
+        x = torch.tensor(IMAGES, requires_grad=True)
+        out = make(module)(x)
+        out = out if isinstance(out, torch.Tensor) else out.value
+        weights = torch.as_tensor(np.random.default_rng(1).normal(size=tuple(out.shape)), dtype=out.dtype)
+        (out * weights).sum().backward()
+        grads.append(x.grad.numpy())
+    np.testing.assert_allclose(grads[1], grads[0], rtol=1e-4, atol=1e-5)
