@@ -176,6 +176,11 @@ class MultiHeadAttention(Layer):
             for name in ("query_mask", "value_mask", "key_mask", "attention_mask"):
                 if kwargs.get(name) is not None:
                     kwargs[name] = _as_tensor(kwargs[name], query.device)
+            # as in Keras, the masks that earlier layers attached to the tensors (Embedding(mask_zero=True), Masking)
+            # fill the <argument>_mask arguments not given
+            for name, tensor in (("query_mask", query), ("value_mask", value), ("key_mask", key)):
+                if kwargs.get(name) is None and getattr(tensor, "_keras_mask", None) is not None:
+                    kwargs[name] = tensor._keras_mask
         if not self.built:
             self.build(tuple(query.shape), tuple(value.shape), None if key is None else tuple(key.shape))
             self.built = True

@@ -249,3 +249,25 @@ def test_keras_files_with_attention_load_in_cornu(tmp_path, use_gate):
     mha = [layer for layer in ours.layers if isinstance(layer, MultiHeadAttention)][0]
     want = keras.saving.load_model(tmp_path / "attention.keras").layers[1].get_build_config()
     assert mha.get_build_config() == want
+
+
+def test_masks_from_a_masked_embedding_reach_attention_as_in_keras():
+    import cornu
+
+    tokens = np.array([[3, 1, 4, 0, 0], [2, 7, 1, 8, 2]])
+    models = []
+    for lib in (keras, cornu):
+        inputs = lib.layers.Input((5,), dtype="int64")
+        x = lib.layers.Embedding(10, 6, mask_zero=True)(inputs)
+        x = lib.layers.MultiHeadAttention(2, 3)(x, x)
+        models.append(lib.models.Model(inputs, x))
+    ref, ours = models
+    ours.set_weights(ref.get_weights())
+    want = _np(ref(tokens))
+    np.testing.assert_allclose(ours.predict(tokens, verbose=0), want, rtol=RTOL, atol=ATOL)
+    # the padded keys get no attention: the first sample's unpadded outputs ignore what the padding embeds
+    unmasked = MultiHeadAttention(2, 3)
+    emb = ours.layers[1](torch.tensor(tokens))
+    unmasked(emb, emb)
+    unmasked.set_weights(ours.layers[2].get_weights())
+    assert np.abs(_np(unmasked(emb.detach(), emb.detach()))[0, :3] - want[0, :3]).max() > 1e-4
