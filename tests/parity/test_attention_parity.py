@@ -271,3 +271,21 @@ def test_masks_from_a_masked_embedding_reach_attention_as_in_keras():
     unmasked(emb, emb)
     unmasked.set_weights(ours.layers[2].get_weights())
     assert np.abs(_np(unmasked(emb.detach(), emb.detach()))[0, :3] - want[0, :3]).max() > 1e-4
+
+
+@pytest.mark.parametrize("layer_name", ["Attention", "AdditiveAttention"])
+def test_masks_from_a_masked_embedding_reach_dot_attention_as_in_keras(layer_name):
+    import cornu
+
+    tokens = np.array([[3, 1, 4, 0, 0], [2, 7, 1, 8, 2]])
+    models = []
+    for lib in (keras, cornu):
+        inputs = lib.layers.Input((5,), dtype="int64")
+        x = lib.layers.Embedding(10, 6, mask_zero=True)(inputs)
+        x = getattr(lib.layers, layer_name)()([x, x])
+        models.append(lib.models.Model(inputs, x))
+    ref, ours = models
+    ours.set_weights(ref.get_weights())
+    want = _np(ref(tokens))
+    assert np.all(want[0, 3:] == 0)  # masked query positions give zeros
+    np.testing.assert_allclose(ours.predict(tokens, verbose=0), want, rtol=RTOL, atol=ATOL)
