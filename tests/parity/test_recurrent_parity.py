@@ -233,3 +233,36 @@ def test_layer_from_keras_config_computes_like_keras():
     ours.build_from_shape(x.shape)
     ours.set_weights(ref.get_weights())
     np.testing.assert_allclose(_numpy(ours(x)), _numpy(ref(x)), rtol=1e-4, atol=1e-5)
+
+
+def _images(seed=0, batch=2, steps=6, channels_first=False):
+    shape = (batch, steps, 3, 7, 6) if channels_first else (batch, steps, 7, 6, 3)
+    return np.random.default_rng(seed).normal(size=shape).astype("float32")
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"kernel_size": 3},
+        {"kernel_size": (2, 3), "padding": "same", "return_sequences": True},
+        {"kernel_size": 3, "strides": 2, "padding": "same", "return_state": True},
+        {"kernel_size": 2, "dilation_rate": 2, "go_backwards": True, "return_sequences": True},
+        {"kernel_size": 3, "padding": "same", "data_format": "channels_first"},
+    ],
+)
+def test_conv_lstm2d_matches_keras(options):
+    x = _images(channels_first=options.get("data_format") == "channels_first")
+    check(lambda L: L.ConvLSTM2D(4, **options), x=x)
+
+
+def test_masked_conv_lstm2d_matches_keras():
+    mask = np.ones((2, 6), bool)
+    mask[0, 4:], mask[1, 1] = False, False
+    check(lambda L: L.ConvLSTM2D(4, 3, return_sequences=True), x=_images(), mask=mask)
+
+
+def test_conv_lstm2d_config_keys_match_keras():
+    want, got = keras.layers.ConvLSTM2D(3, 3).get_config(), cornu.layers.ConvLSTM2D(3, 3).get_config()
+    assert _keys(got) == _keys(want)
+    rebuilt = cornu.layers.ConvLSTM2D.from_config(want)
+    assert rebuilt.get_config()["kernel_size"] == (3, 3)

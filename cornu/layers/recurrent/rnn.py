@@ -198,7 +198,7 @@ class RNN(Layer):
                 states, tree.flatten(new_states if tree.is_nested(new_states) else [new_states])
             )
             if masks is not None:
-                keep = masks[t].unsqueeze(-1)
+                keep = masks[t].reshape(-1, *([1] * (output.ndim - 1)))  # (batch, 1, ...) for any state rank
                 if previous is None or self.zero_output_for_mask:
                     previous = torch.zeros_like(output)
                 output = torch.where(keep, output, previous)

@@ -344,3 +344,21 @@ def test_a_custom_cell_runs_in_rnn_with_its_own_math():
     out = L.RNN(MinimalCell(2), return_sequences=True)(x)
     expected = torch.cumsum(x.sum(-1), dim=1).unsqueeze(-1).expand(1, 4, 2)
     torch.testing.assert_close(out, expected)
+
+
+def test_conv_lstm2d_same_padding_pads_like_keras_and_keeps_states_as_images():
+    x = np.ones((1, 3, 5, 5, 2), dtype="float32")
+    layer = L.ConvLSTM2D(3, 2, strides=2, padding="same", return_state=True)
+    out, h, c = layer(x)
+    assert tuple(out.shape) == tuple(h.shape) == tuple(c.shape) == (1, 3, 3, 3)
+    assert layer.compute_output_shape((None, 3, 5, 5, 2))[0] == (None, 3, 3, 3)
+    # "same" with an even kernel puts the extra pixel at the end (TensorFlow's rule): the last row sees padding
+    from cornu.layers.recurrent.conv_lstm import conv2d_keras
+
+    y = conv2d_keras(torch.ones(1, 4, 4, 1), torch.ones(2, 2, 1, 1), padding="same")
+    assert y[0, :, :, 0].tolist() == [
+        [4.0, 4.0, 4.0, 2.0],
+        [4.0, 4.0, 4.0, 2.0],
+        [4.0, 4.0, 4.0, 2.0],
+        [2.0, 2.0, 2.0, 1.0],
+    ]
