@@ -266,3 +266,22 @@ def test_conv_lstm2d_config_keys_match_keras():
     assert _keys(got) == _keys(want)
     rebuilt = cornu.layers.ConvLSTM2D.from_config(want)
     assert rebuilt.get_config()["kernel_size"] == (3, 3)
+
+
+def test_keras_files_with_recurrent_layers_load_both_ways(tmp_path):
+    x = _inputs(steps=6)[:, :, :2]
+    ours = cornu.models.Sequential(
+        [
+            cornu.layers.Input((6, 2)),
+            cornu.layers.Bidirectional(cornu.layers.LSTM(4, return_sequences=True)),
+            cornu.layers.TimeDistributed(cornu.layers.Dense(3)),
+            cornu.layers.GRU(3),
+            cornu.layers.Dense(1),
+        ]
+    )
+    ours.save(tmp_path / "cornu.keras")
+    theirs = keras.models.load_model(tmp_path / "cornu.keras")
+    np.testing.assert_allclose(theirs.predict(x, verbose=0), ours.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+    theirs.save(tmp_path / "keras.keras")
+    again = cornu.models.load_model(tmp_path / "keras.keras")
+    np.testing.assert_allclose(again.predict(x, verbose=0), theirs.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
