@@ -271,3 +271,30 @@ def test_mnist_cnn_matches_keras_after_training_steps():
     for theirs, mine in zip(ref.get_weights(), ours.get_weights()):
         np.testing.assert_allclose(mine, theirs, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(ours.predict(x, verbose=0), ref.predict(x, verbose=0), rtol=1e-4, atol=1e-5)
+
+
+def test_saved_models_load_both_ways(tmp_path):
+    """A cornu .keras file of every weighted conv layer loads in Keras with the same predictions, and back."""
+    layers = cornu.layers
+    model = cornu.models.Sequential(
+        [
+            layers.Input((12, 12, 2)),
+            layers.Conv2D(4, 3, padding="same", activation="relu"),
+            layers.SeparableConv2D(3, 3),
+            layers.DepthwiseConv2D(2, depth_multiplier=2),
+            layers.Conv2DTranspose(2, 3, strides=2),
+            layers.AveragePooling2D(2, padding="same"),
+            layers.ZeroPadding2D(1),
+            layers.Cropping2D(1),
+            layers.UpSampling2D(),
+            layers.GlobalMaxPooling2D(),
+        ]
+    )
+    x = np.random.default_rng(0).random((3, 12, 12, 2)).astype("float32")
+    expected = model.predict(x, verbose=0)
+    model.save(tmp_path / "cornu.keras")
+    theirs = keras.saving.load_model(tmp_path / "cornu.keras")
+    np.testing.assert_allclose(theirs.predict(x, verbose=0), expected, rtol=1e-5, atol=1e-6)
+    theirs.save(tmp_path / "keras.keras")
+    ours = cornu.models.load_model(tmp_path / "keras.keras")
+    np.testing.assert_allclose(ours.predict(x, verbose=0), expected, rtol=1e-5, atol=1e-6)
