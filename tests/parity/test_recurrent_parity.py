@@ -186,6 +186,7 @@ def test_compute_mask_matches_keras():
         lambda L: L.Bidirectional(L.LSTM(UNITS, return_sequences=True)),
         lambda L: L.Bidirectional(L.LSTM(UNITS, return_sequences=True), merge_mode=None),
         lambda L: L.TimeDistributed(L.Dense(2)),
+        lambda L: L.ConvLSTM2D(2, 3, return_state=True),
     ):
         want = tree.flatten(make(keras.layers).compute_mask(None, mask))
         got = tree.flatten(make(cornu.layers).compute_mask(None, mask))
@@ -285,3 +286,9 @@ def test_keras_files_with_recurrent_layers_load_both_ways(tmp_path):
     theirs.save(tmp_path / "keras.keras")
     again = cornu.models.load_model(tmp_path / "keras.keras")
     np.testing.assert_allclose(again.predict(x, verbose=0), theirs.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+
+
+def test_bidirectional_initial_state_matches_keras():
+    rng = np.random.default_rng(4)
+    states = [torch.tensor(rng.normal(size=(BATCH, UNITS)).astype("float32")) for _ in range(4)]
+    check(lambda L: L.Bidirectional(L.LSTM(UNITS, return_sequences=True)), initial_state=states)
