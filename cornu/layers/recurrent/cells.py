@@ -135,6 +135,21 @@ class _DropoutCell(Layer):
     def _end_sequence(self):
         self._in_sequence, self._sequence_masks = False, None
 
+    def call(self, inputs, states, training=False):
+        h = states[0] if tree.is_nested(states) else states
+        input_mask, recurrent_mask = self._masks(inputs, h, training)
+        return self._recurrent_part(self._input_part(inputs, input_mask), states, recurrent_mask)
+
+    def _project(self, sequences, h, training):
+        """The input half of every step at once, `(batch, time, gates * units)`: one matmul instead of one a step.
+
+        Exact where one input mask serves every gate (Keras's implementation 2); None with per-gate masks.
+        """
+        input_mask, _ = self._masks(sequences[:, 0], h, training)  # drawn (and cached) for the whole sequence
+        if isinstance(input_mask, list):
+            return None
+        return self._input_part(sequences, input_mask.unsqueeze(1) if input_mask is not None else None)
+
     def get_initial_state(self, batch_size=None):
         """Zero states, one `(batch_size, n)` tensor per entry of `state_size`."""
         sizes = self.state_size if isinstance(self.state_size, (list, tuple)) else [self.state_size]
@@ -191,13 +206,12 @@ class SimpleRNNCell(_DropoutCell):
     def build(self, input_shape):
         self._build_kernels(input_shape[-1], (self.units,), self.bias_initializer)
 
-    def call(self, inputs, states, training=False):
+    def _input_part(self, inputs, input_mask):
+        z = _gate_inputs(inputs, self.kernel, input_mask)
+        return z + self.bias if self.bias is not None else z
+
+    def _recurrent_part(self, z, states, recurrent_mask):
         h = states[0] if tree.is_nested(states) else states
-        input_mask, recurrent_mask = self._masks(inputs, h, training)
-        x = inputs * input_mask if input_mask is not None else inputs
-        z = torch.matmul(x, self.kernel)
-        if self.bias is not None:
-            z = z + self.bias
         h_in = h * recurrent_mask if recurrent_mask is not None else h
         output = self.activation(z + torch.matmul(h_in, self.recurrent_kernel))
         return output, ([output] if tree.is_nested(states) else output)
@@ -287,12 +301,13 @@ class LSTMCell(_DropoutCell):
             initializer = _ForgetBiasOne(self.bias_initializer, self.units)
         self._build_kernels(input_shape[-1], (4 * self.units,), initializer)
 
-    def call(self, inputs, states, training=False):
+    def _input_part(self, inputs, input_mask):
+        z = _gate_inputs(inputs, self.kernel, input_mask)
+        return z + self.bias if self.bias is not None else z
+
+    def _recurrent_part(self, z, states, recurrent_mask):
         h, c = states[0], states[1]
-        input_mask, recurrent_mask = self._masks(inputs, h, training)
-        z = _gate_inputs(inputs, self.kernel, input_mask) + _gate_inputs(h, self.recurrent_kernel, recurrent_mask)
-        if self.bias is not None:
-            z = z + self.bias
+        z = z + _gate_inputs(h, self.recurrent_kernel, recurrent_mask)
         i, f, g, o = z.chunk(4, dim=-1)
         gate = self.recurrent_activation
         c_new = gate(f) * c + gate(i) * self.activation(g)
@@ -376,13 +391,14 @@ class GRUCell(_DropoutCell):
         shape = (2, 3 * self.units) if self.reset_after else (3 * self.units,)
         self._build_kernels(input_shape[-1], shape, self.bias_initializer)
 
-    def call(self, inputs, states, training=False):
-        h = states[0] if tree.is_nested(states) else states
-        input_mask, recurrent_mask = self._masks(inputs, h, training)
-        input_bias, recurrent_bias = self._biases()
+    def _input_part(self, inputs, input_mask):
         x = _gate_inputs(inputs, self.kernel, input_mask)
-        if input_bias is not None:
-            x = x + input_bias
+        input_bias = self._biases()[0]
+        return x + input_bias if input_bias is not None else x
+
+    def _recurrent_part(self, x, states, recurrent_mask):
+        h = states[0] if tree.is_nested(states) else states
+        recurrent_bias = self._biases()[1]
         x_z, x_r, x_h = x.chunk(3, dim=-1)
         gate, u = self.recurrent_activation, self.units
         if self.reset_after:

@@ -11,7 +11,7 @@ import torch
 
 from cornu.layers import symbolic
 from cornu.layers.base import Layer
-from cornu.layers.recurrent.cells import StackedRNNCells, _call_cell
+from cornu.layers.recurrent.cells import StackedRNNCells, _call_cell, _DropoutCell
 from cornu.layers.recurrent.fused import run_fused
 from cornu.layers.recurrent.nesting import deserialize_layer, serialize_layer
 from cornu.utils import tree
@@ -179,21 +179,43 @@ class RNN(Layer):
         steps = sequences.unbind(1)
         masks = mask.to(torch.bool).unbind(1) if mask is not None else None
         if self.go_backwards:
-            steps = steps[::-1]
             masks = masks[::-1] if masks is not None else None
         if hasattr(self.cell, "_begin_sequence"):
             self.cell._begin_sequence()
         try:
-            outputs, states = self._loop(steps, masks, states, training)
+            step = self._projected_step(sequences, states, training)
+            if step is not None:
+                steps, step_fn = step
+                steps = steps[::-1] if self.go_backwards else steps
+            else:
+                steps = steps[::-1] if self.go_backwards else steps
+                step_fn = lambda x, s: _call_cell(self.cell, x, s, training)  # noqa: E731
+            outputs, states = self._loop(steps, masks, states, step_fn)
         finally:
             if hasattr(self.cell, "_end_sequence"):
                 self.cell._end_sequence()
         return torch.stack(outputs, dim=1), states
 
-    def _loop(self, steps, masks, states, training):
+    def _projected_step(self, sequences, states, training):
+        """For the built-in cells: every step's input half in one matmul, and the step that adds the rest."""
+        cell = self.cell
+        if not isinstance(cell, _DropoutCell) or type(cell).call is not _DropoutCell.call:
+            return None  # a cell with its own `call` (a user's subclass, ConvLSTM) runs step by step through it
+        h = tree.flatten(states)[0]
+        projected = cell._project(sequences, h, training)
+        if projected is None:
+            return None
+
+        def step(z, step_states):
+            recurrent_mask = cell._masks(None, h, training)[1]
+            return cell._recurrent_part(z, step_states, recurrent_mask)
+
+        return projected.unbind(1), step
+
+    def _loop(self, steps, masks, states, step_fn):
         outputs, previous = [], None
         for t, x in enumerate(steps):
-            output, new_states = _call_cell(self.cell, x, states, training)
+            output, new_states = step_fn(x, states)
             new_states = tree.pack_like(
                 states, tree.flatten(new_states if tree.is_nested(new_states) else [new_states])
             )
