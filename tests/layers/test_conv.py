@@ -211,3 +211,14 @@ def test_argument_errors():
         Conv2D(2, (3, 3, 3))
     with pytest.raises(ValueError, match="output_padding must be smaller than its stride"):
         Conv2DTranspose(2, 3, strides=2, output_padding=2)
+
+
+def test_errors_at_call_time_after_building():
+    layer = Conv2D(2, 3)
+    layer.build((None, None, None, 1))
+    with pytest.raises(ValueError, match=r"kernel_size=\(3, 3\) with padding='valid', which is larger"):
+        layer(np.ones((1, 2, 2, 1), "float32"))
+    with pytest.raises(ValueError, match=r"expects inputs of shape \(batch, rows, cols, channels\).*Add a channel"):
+        layer(np.ones((1, 5, 5), "float32"))
+    with pytest.raises(ValueError, match="3 channels instead of 1. Check the number of channels"):
+        layer(np.ones((1, 5, 5, 3), "float32"))

@@ -87,25 +87,30 @@ class _BaseConv(Layer):
     def call(self, inputs):
         try:  # no per-step checks: a wrong input surfaces as torch's error, translated here
             outputs = self._convolve(inputs)
-        except RuntimeError:
-            raise ValueError(self._mismatch(tuple(inputs.shape))) from None
+        except (RuntimeError, KeyError):  # KeyError: no torch kernel for that rank
+            self._explain(tuple(inputs.shape))
+            raise
         return self.activation(outputs)
 
-    def _mismatch(self, shape):
+    def _explain(self, shape):
+        """Raises a ValueError that names the mistake in `shape`, if it is one; else returns (torch's error stands)."""
         if len(shape) != self.rank + 2:
             expected = ops.expected_shape(self.rank, self.data_format)
-            return (
+            raise ValueError(
                 f"Layer '{self.name}' ({type(self).__name__}) expects inputs of shape {expected}, but received "
-                f"{format_shape((None,) + shape[1:])}."
-            )
-        expected = ops.expected_shape(self.rank, self.data_format, str(self._input_channels))
+                f"{format_shape((None,) + shape[1:])}.{ops.rank_hint(self.rank, shape, self.data_format)}"
+            ) from None
         got = ops.channel_size(shape, self.data_format)
-        hint = ops.layout_hint(shape, self.data_format, self._input_channels)
-        return (
-            f"Layer '{self.name}' ({type(self).__name__}) expects inputs of shape {expected} ({self.data_format}), "
-            f"but received {format_shape((None,) + shape[1:])}: {got} channels instead of "
-            f"{self._input_channels}.{hint or ' Check the number of channels in the data.'}"
-        )
+        if got != self._input_channels:
+            expected = ops.expected_shape(self.rank, self.data_format, str(self._input_channels))
+            hint = ops.layout_hint(shape, self.data_format, self._input_channels)
+            raise ValueError(
+                f"Layer '{self.name}' ({type(self).__name__}) expects inputs of shape {expected} "
+                f"({self.data_format}), but received {format_shape((None,) + shape[1:])}: {got} channels instead "
+                f"of {self._input_channels}.{hint or ' Check the number of channels in the data.'}"
+            ) from None
+        if self.padding == "valid":
+            ops.check_window_fits(self, shape, self.kernel_size, self.dilation_rate)
 
     def compute_output_shape(self, input_shape):
         ops.check_input_rank(self, input_shape, self.rank)

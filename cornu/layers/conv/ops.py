@@ -267,11 +267,11 @@ def check_input_rank(layer, input_shape, rank):
         raise ValueError(
             f"Layer '{layer.name}' ({type(layer).__name__}) expects inputs of shape "
             f"{expected_shape(rank, layer.data_format)}, i.e. rank {rank + 2}, but received inputs of shape "
-            f"{format_shape(input_shape)}.{_rank_hint(rank, input_shape, layer.data_format)}"
+            f"{format_shape(input_shape)}.{rank_hint(rank, input_shape, layer.data_format)}"
         )
 
 
-def _rank_hint(rank, input_shape, data_format):
+def rank_hint(rank, input_shape, data_format):
     if len(input_shape) == rank + 1:
         axis = "-1" if data_format == "channels_last" else "1"
         return f" Add a channel axis, e.g. x = x[..., None] or np.expand_dims(x, {axis}) for one channel."
