@@ -130,6 +130,15 @@ class _BaseConv(Layer):
             "dilation_rate": self.dilation_rate,
         }
 
+    def _weights_config(self, *weights):
+        """Keras's order: initializers, regularizers (then the activity one), constraints, each per weight."""
+        config = {}
+        for kind, module in (("initializer", initializers), ("regularizer", regularizers), ("constraint", constraints)):
+            config.update({f"{w}_{kind}": module.serialize(getattr(self, f"{w}_{kind}")) for w in weights})
+            if kind == "regularizer":
+                config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
+        return config
+
     def _tail_config(self):
         return {
             "activation": activations.serialize(self.activation),
@@ -203,13 +212,7 @@ class _Conv(_BaseConv):
             **self._window_config(),
             "groups": self.groups,
             **self._tail_config(),
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
+            **self._weights_config("kernel", "bias"),
         }
 
 
@@ -348,24 +351,13 @@ class _ConvTranspose(_BaseConv):
         return ops.with_spatial(input_shape, self.data_format, spatial, self.filters)
 
     def get_config(self):
-        window = self._window_config()
         return {
             **super().get_config(),
             "filters": self.filters,
-            "kernel_size": self.kernel_size,
-            "strides": self.strides,
-            "padding": self.padding,
+            **self._window_config(),
             "output_padding": self.output_padding,
-            "data_format": self.data_format,
-            "dilation_rate": window["dilation_rate"],
             **self._tail_config(),
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
+            **self._weights_config("kernel", "bias"),
         }
 
 
@@ -470,13 +462,7 @@ class _DepthwiseConv(_BaseConv):
             "depth_multiplier": self.depth_multiplier,
             **self._window_config(),
             **self._tail_config(),
-            "depthwise_initializer": initializers.serialize(self.depthwise_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "depthwise_regularizer": regularizers.serialize(self.depthwise_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-            "depthwise_constraint": constraints.serialize(self.depthwise_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
+            **self._weights_config("depthwise", "bias"),
         }
 
 
@@ -580,16 +566,7 @@ class _SeparableConv(_BaseConv):
             "filters": self.filters,
             **self._window_config(),
             **self._tail_config(),
-            "depthwise_initializer": initializers.serialize(self.depthwise_initializer),
-            "pointwise_initializer": initializers.serialize(self.pointwise_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "depthwise_regularizer": regularizers.serialize(self.depthwise_regularizer),
-            "pointwise_regularizer": regularizers.serialize(self.pointwise_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-            "depthwise_constraint": constraints.serialize(self.depthwise_constraint),
-            "pointwise_constraint": constraints.serialize(self.pointwise_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
+            **self._weights_config("depthwise", "pointwise", "bias"),
         }
 
 
