@@ -222,3 +222,10 @@ def test_errors_at_call_time_after_building():
         layer(np.ones((1, 5, 5), "float32"))
     with pytest.raises(ValueError, match="3 channels instead of 1. Check the number of channels"):
         layer(np.ones((1, 5, 5, 3), "float32"))
+
+
+def test_lora_is_refused_and_its_defaults_accepted():
+    """Deliberate difference: Keras's LoRA mode for convolutions is not implemented; its defaults pass through."""
+    assert Conv2D(2, 3, lora_rank=None, lora_alpha=None).get_config()["filters"] == 2
+    with pytest.raises(NotImplementedError, match="lora_rank=None"):
+        Conv2D(2, 3, lora_rank=4)
