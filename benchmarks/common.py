@@ -67,14 +67,10 @@ def _worker(script, framework, args):
 def _available(framework):
     if not framework.startswith("keras-"):
         return True
-    backend = framework.split("-", 1)[1]
-    module = {"jax": "jax", "torch": "torch", "tensorflow": "tensorflow"}[backend]
-    try:
-        __import__("keras")
-        __import__(module)
-    except ImportError:
-        return False
-    return True
+    import importlib.util
+
+    backend = framework.split("-", 1)[1]  # found, not imported: importing keras here would pick a backend
+    return all(importlib.util.find_spec(name) is not None for name in ("keras", backend))
 
 
 def main(workload, run, extra_arguments=(), metrics=("seconds",), lower_is_better=True):

@@ -93,13 +93,14 @@ class Layer(nn.Module):
 
     def __call__(self, *args, **kwargs):
         inputs = args[0] if args else kwargs.get("inputs")
-        if symbolic.any_symbolic(inputs):
-            return symbolic.call_symbolic(self, args, kwargs)
-        if not _all_tensors(inputs):
-            inputs = self._to_tensors(inputs)
-            args = (inputs,) + args[1:] if args else args
-            if not args:
-                kwargs["inputs"] = inputs
+        if type(inputs) is not torch.Tensor:  # the common case (one tensor) skips the structure checks
+            if symbolic.any_symbolic(inputs):
+                return symbolic.call_symbolic(self, args, kwargs)
+            if not _all_tensors(inputs):
+                inputs = self._to_tensors(inputs)
+                args = (inputs,) + args[1:] if args else args
+                if not args:
+                    kwargs["inputs"] = inputs
         if not self.built:
             self._build_for(inputs)
         return self._call_with_context(args, kwargs)
@@ -164,9 +165,14 @@ class Layer(nn.Module):
         return tree.map_structure(convert, inputs)
 
     def _device(self):
-        for weight in self.parameters():
-            return weight.device
-        return backend.get_device()
+        """Where the weights live: the device of a cached weight (`.to()` moves weights in place, so it follows)."""
+        probe = self.__dict__.get("_device_probe")
+        if probe is None:
+            probe = next(self.parameters(), None)
+            if probe is None:
+                return backend.get_device()
+            self.__dict__["_device_probe"] = probe
+        return probe.device
 
     def compute_output_shape(self, input_shape):
         """The output's shape for inputs of `input_shape` (`None` for unknown sizes), found by running `call`."""

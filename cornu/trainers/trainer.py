@@ -298,7 +298,7 @@ class Trainer:
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
             callback_list.on_epoch_begin(epoch)
-            self.train()
+            _set_mode(self, training=True)
             for step, (xb, yb, swb) in enumerate(batches.epoch()):
                 if wants_begin:
                     callback_list.on_train_batch_begin(step)
@@ -307,7 +307,7 @@ class Trainer:
                     callback_list.on_train_batch_end(step, LazyLogs(self._results))
                 if self.stop_training:
                     break
-            self.eval()
+            _set_mode(self, training=False)
             logs = self._logs()
             if val_data is not None and (epoch + 1) % validation_freq == 0:
                 logs.update(self._run_evaluation(val_data, state, prefix="val_", callback_list=callback_list))
@@ -387,7 +387,7 @@ class Trainer:
             epochs=1,
             steps=data.steps,
         )
-        self.eval()
+        _set_mode(self, training=False)
         logs = self._run_evaluation(data, state, callback_list=callback_list)
         if return_dict:
             return logs
@@ -422,7 +422,7 @@ class Trainer:
             callback_list.wants("on_predict_batch_begin"),
             callback_list.wants("on_predict_batch_end"),
         )
-        self.eval()
+        _set_mode(self, training=False)
         outputs = []
         with _inference(self):
             for step, (xb, _, _) in enumerate(data.epoch(shuffle=False, steps=steps)):
@@ -437,10 +437,16 @@ class Trainer:
         return _concatenate(outputs)
 
     def _predict_one_batch(self, x):
-        x = tree.map_structure(lambda t: t.to(self._device(), non_blocking=True), x)
-        self.eval()
+        device = self._device()
+        if isinstance(x, torch.Tensor):
+            x = x.to(device, non_blocking=True)
+        else:
+            x = tree.map_structure(lambda t: t.to(device, non_blocking=True), x)
+        _set_mode(self, training=False)
         with _inference(self):
             outputs = self(x, training=False)
+        if isinstance(outputs, torch.Tensor):
+            return outputs.detach().cpu().numpy()
         return tree.map_structure(lambda t: t.detach().cpu().numpy(), outputs)
 
     # ------------------------------------------------------------------ single batches
@@ -452,9 +458,9 @@ class Trainer:
         xb, yb, swb = next(data.epoch())
         self._prepare(xb, yb)
         self.reset_metrics()  # Keras reports this batch alone, not a running mean over calls
-        self.train()
+        _set_mode(self, training=True)
         self._train_step(xb, yb, swb, self._training_state())
-        self.eval()
+        _set_mode(self, training=False)
         return self._batch_result(return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
@@ -464,7 +470,7 @@ class Trainer:
         xb, yb, swb = next(data.epoch())
         self._prepare(xb, yb)
         self.reset_metrics()
-        self.eval()
+        _set_mode(self, training=False)
         with torch.no_grad():
             self._test_step(xb, yb, swb, (None,) + self._training_state()[1:])
         return self._batch_result(return_dict)
@@ -525,6 +531,12 @@ def _single_batch(x, batch_size):
     if isinstance(x, torch.Tensor) and 0 < len(x) <= (batch_size or 32):
         return x
     return None
+
+
+def _set_mode(model, training):
+    """`model.train(training)`, skipped when the model is already in that mode (it walks every module)."""
+    if model.training != training:
+        model.train(training)
 
 
 def _inference(model):
