@@ -1,6 +1,7 @@
 """`History`: the per-epoch record of losses and metrics that `fit` returns."""
 
 from cornu.callbacks.callback import Callback
+from cornu.callbacks.logs import Logs
 
 __all__ = ["History"]
 
@@ -19,7 +20,7 @@ class History(Callback):
 
     def __init__(self):
         super().__init__()
-        self.history = {}
+        self.history = Logs()  # history['acc'] answers for 'accuracy', as Keras 2 code expects
         self.epoch = []
 
     def on_train_begin(self, logs=None):

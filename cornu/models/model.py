@@ -66,6 +66,12 @@ class Model(Trainer, ModelIO, Layer):
     def _build_for(self, inputs):
         self.built = True  # a subclassed model's layers build themselves during its first call
 
+    def reset_states(self):
+        """Resets the carried states of every stateful layer in the model (Keras 2's `model.reset_states()`)."""
+        for module in self.modules():
+            if module is not self and not isinstance(module, Model) and hasattr(module, "reset_states"):
+                module.reset_states()
+
     def build(self, input_shape=None):
         """Builds a subclassed model by running it once on zeros of `input_shape` (batch axis `None`)."""
         if input_shape is None:

@@ -4,7 +4,9 @@ from collections.abc import MutableMapping
 
 import torch
 
-__all__ = ["RunningMean", "LazyLogs"]
+from cornu.callbacks.logs import Logs
+
+__all__ = ["RunningMean", "LazyLogs", "Logs"]
 
 
 class RunningMean:
@@ -47,7 +49,7 @@ class LazyLogs(MutableMapping):
 
     def _resolved(self):
         if self._values is None:
-            self._values = {}
+            self._values = Logs()
             for name, value in sorted(self._compute().items()):
                 self._values[name] = value.item() if isinstance(value, torch.Tensor) and value.numel() == 1 else value
         return self._values

@@ -24,7 +24,7 @@ from cornu.trainers.compile_utils import (
     flatten_targets,
 )
 from cornu.trainers.data import ArrayData, EpochBatches, make_data, split_validation, to_device_tensors
-from cornu.trainers.logs import LazyLogs, RunningMean
+from cornu.trainers.logs import LazyLogs, Logs, RunningMean
 from cornu.utils import tree
 
 __all__ = ["Trainer"]
@@ -215,7 +215,7 @@ class Trainer:
         return results
 
     def _logs(self, prefix=""):
-        return {prefix + name: _to_python(value) for name, value in sorted(self._results().items())}
+        return Logs((prefix + name, _to_python(value)) for name, value in sorted(self._results().items()))
 
     # ------------------------------------------------------------------ fit
     @legacy_method("Model.fit")
