@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 
 from cornu.backend import epsilon
-from cornu.utils.identifiers import lookup
+from cornu.utils.identifiers import deserialize_object, get_object, serialize_object
 
 __all__ = [
     "Constraint",
@@ -170,18 +170,7 @@ def serialize(constraint):
     >>> serialize(MaxNorm(3))["config"]
     {'max_value': 3, 'axis': 0}
     """
-    if constraint is None:  # an unset slot of a layer's config, as in Keras
-        return None
-    if not hasattr(constraint, "get_config"):
-        raise ValueError(
-            f"Cannot serialize {constraint!r}: it has no `get_config()`. Subclass Constraint and implement it."
-        )
-    return {
-        "module": "keras.constraints",
-        "class_name": type(constraint).__name__,
-        "config": constraint.get_config(),
-        "registered_name": None,
-    }
+    return serialize_object(constraint, "keras.constraints", "Constraint")
 
 
 def deserialize(config, custom_objects=None):
@@ -195,14 +184,7 @@ def deserialize(config, custom_objects=None):
     >>> deserialize({"class_name": "UnitNorm", "config": {"axis": 1}}).axis
     1
     """
-    if config is None:
-        return None
-    table = {**_TABLE, **(custom_objects or {})}
-    if isinstance(config, str):
-        return lookup("constraint", config, table)()
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(f"Could not deserialize constraint {config!r}. Pass a name or a dict with 'class_name'.")
-    return lookup("constraint", config["class_name"], table).from_config(config.get("config") or {})
+    return deserialize_object("constraint", config, _TABLE, custom_objects)
 
 
 def get(identifier):
@@ -216,17 +198,11 @@ def get(identifier):
     >>> get("max_norm").max_value
     2
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, (str, dict)):
-        return deserialize(identifier)
-    if isinstance(identifier, type):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise ValueError(
-        f"Could not interpret constraint identifier: {identifier!r}. "
-        "Pass a name such as 'max_norm', a Constraint such as MaxNorm(3), or a function of the weight."
+    return get_object(
+        "constraint",
+        identifier,
+        deserialize,
+        "Pass a name such as 'max_norm', a Constraint such as MaxNorm(3), or a function of the weight.",
     )
 
 

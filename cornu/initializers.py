@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from cornu.backend import make_generator, torch_dtype
-from cornu.utils.identifiers import lookup
+from cornu.utils.identifiers import deserialize_object, get_object, serialize_object
 from cornu.utils.naming import to_snake_case
 
 __all__ = [
@@ -534,18 +534,7 @@ def serialize(initializer):
     >>> serialize(Ones())["class_name"]
     'Ones'
     """
-    if initializer is None:  # an unset slot of a layer's config, as in Keras
-        return None
-    if not hasattr(initializer, "get_config"):
-        raise ValueError(
-            f"Cannot serialize {initializer!r}: it has no `get_config()`. Subclass Initializer and implement it."
-        )
-    return {
-        "module": "keras.initializers",
-        "class_name": type(initializer).__name__,
-        "config": initializer.get_config(),
-        "registered_name": None,
-    }
+    return serialize_object(initializer, "keras.initializers", "Initializer")
 
 
 def deserialize(config, custom_objects=None):
@@ -559,14 +548,7 @@ def deserialize(config, custom_objects=None):
     >>> deserialize({"class_name": "Constant", "config": {"value": 2.0}})((1,)).tolist()
     [2.0]
     """
-    if config is None:
-        return None
-    table = {**_TABLE, **(custom_objects or {})}
-    if isinstance(config, str):
-        return lookup("initializer", config, table)()
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(f"Could not deserialize initializer {config!r}. Pass a name or a dict with 'class_name'.")
-    return lookup("initializer", config["class_name"], table).from_config(config.get("config") or {})
+    return deserialize_object("initializer", config, _TABLE, custom_objects)
 
 
 def get(identifier):
@@ -581,19 +563,13 @@ def get(identifier):
     >>> type(get("he_normal")).__name__
     'HeNormal'
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, (str, dict)):
-        return deserialize(identifier)
     if isinstance(identifier, (torch.Tensor, np.ndarray, np.generic)):
         return _from_values(identifier)
-    if isinstance(identifier, type):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise ValueError(
-        f"Could not interpret initializer identifier: {identifier!r}. "
-        "Pass a name such as 'glorot_uniform', an Initializer, or a function fn(shape, dtype=None)."
+    return get_object(
+        "initializer",
+        identifier,
+        deserialize,
+        "Pass a name such as 'glorot_uniform', an Initializer, or a function fn(shape, dtype=None).",
     )
 
 

@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from cornu.backend import epsilon
-from cornu.utils.identifiers import lookup
+from cornu.utils.identifiers import deserialize_object, get_object, serialize_object
 
 __all__ = [
     "Regularizer",
@@ -204,18 +204,7 @@ def serialize(regularizer):
     >>> serialize(L2(0.1))["config"]
     {'l2': 0.1}
     """
-    if regularizer is None:  # an unset slot of a layer's config, as in Keras
-        return None
-    if not hasattr(regularizer, "get_config"):
-        raise ValueError(
-            f"Cannot serialize {regularizer!r}: it has no `get_config()`. Subclass Regularizer and implement it."
-        )
-    return {
-        "module": "keras.regularizers",
-        "class_name": type(regularizer).__name__,
-        "config": regularizer.get_config(),
-        "registered_name": None,
-    }
+    return serialize_object(regularizer, "keras.regularizers", "Regularizer")
 
 
 def deserialize(config, custom_objects=None):
@@ -229,14 +218,7 @@ def deserialize(config, custom_objects=None):
     >>> deserialize({"class_name": "L1", "config": {"l1": 0.5}}).l1
     0.5
     """
-    if config is None:
-        return None
-    table = {**_TABLE, **(custom_objects or {})}
-    if isinstance(config, str):
-        return lookup("regularizer", config, table)()
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(f"Could not deserialize regularizer {config!r}. Pass a name or a dict with 'class_name'.")
-    return lookup("regularizer", config["class_name"], table).from_config(config.get("config") or {})
+    return deserialize_object("regularizer", config, _TABLE, custom_objects)
 
 
 def get(identifier):
@@ -250,17 +232,11 @@ def get(identifier):
     >>> get("l2").l2
     0.01
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, (str, dict)):
-        return deserialize(identifier)
-    if isinstance(identifier, type):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise ValueError(
-        f"Could not interpret regularizer identifier: {identifier!r}. "
-        "Pass a name such as 'l2', a Regularizer such as L2(1e-4), or a function of the weight."
+    return get_object(
+        "regularizer",
+        identifier,
+        deserialize,
+        "Pass a name such as 'l2', a Regularizer such as L2(1e-4), or a function of the weight.",
     )
 
 

@@ -6,7 +6,7 @@ Every `get()` in cornu (activations, losses, metrics, optimizers, initializers, 
 
 import difflib
 
-__all__ = ["lookup", "did_you_mean"]
+__all__ = ["lookup", "did_you_mean", "serialize_object", "deserialize_object", "get_object"]
 
 
 def did_you_mean(name, known):
@@ -40,3 +40,44 @@ def lookup(kind, identifier, table):
         return table[lowered]
     hint = did_you_mean(identifier, sorted(table))
     raise ValueError(f"Unknown {kind}: {identifier!r}.{hint} Known {kind}s: {', '.join(sorted(table))}.")
+
+
+def serialize_object(obj, module, base_class):
+    """Keras's config dict of `obj`: `{"module", "class_name", "config", "registered_name"}`; `None` gives `None`.
+
+    >>> class Scale:
+    ...     def get_config(self):
+    ...         return {"factor": 2}
+    >>> serialize_object(Scale(), "keras.constraints", "Constraint")["config"]
+    {'factor': 2}
+    """
+    if obj is None:  # an unset slot of a layer's config, as in Keras
+        return None
+    if not hasattr(obj, "get_config"):
+        raise ValueError(f"Cannot serialize {obj!r}: it has no `get_config()`. Subclass {base_class} and implement it.")
+    return {"module": module, "class_name": type(obj).__name__, "config": obj.get_config(), "registered_name": None}
+
+
+def deserialize_object(kind, config, table, custom_objects=None):
+    """The object a name or a config dict (written by cornu or by Keras) describes, built from `table`'s classes."""
+    if config is None:
+        return None
+    table = {**table, **(custom_objects or {})}
+    if isinstance(config, str):
+        return lookup(kind, config, table)()
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(f"Could not deserialize {kind} {config!r}. Pass a name or a dict with 'class_name'.")
+    return lookup(kind, config["class_name"], table).from_config(config.get("config") or {})
+
+
+def get_object(kind, identifier, deserialize, hint):
+    """What `get()` returns for an identifier: None, a deserialized name/config, an instance of a class, a callable."""
+    if identifier is None:
+        return None
+    if isinstance(identifier, (str, dict)):
+        return deserialize(identifier)
+    if isinstance(identifier, type):
+        return identifier()
+    if callable(identifier):
+        return identifier
+    raise ValueError(f"Could not interpret {kind} identifier: {identifier!r}. {hint}")
