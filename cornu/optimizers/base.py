@@ -267,6 +267,12 @@ class Optimizer:
     def _step(self, groups, grads):
         if not self._checked:
             self._check_gradients(groups, grads)
+        # autograd may hand back a gradient in another memory layout than its weight (e.g. of a transposed kernel);
+        # the fused kernels walk both as flat storage, so such a gradient is copied into the weight's layout first.
+        grads = [
+            [g if g.stride() == p.stride() else torch.empty_like(p).copy_(g) for g, p in zip(gs, group.params)]
+            for group, gs in zip(groups, grads)
+        ]
         if self._cast_gradients:  # only for a caller whose first gradients had another dtype/device (Keras casts)
             grads = [
                 [g.to(p) for g, p in zip(gs, group.params, strict=True)]

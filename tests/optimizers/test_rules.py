@@ -232,3 +232,20 @@ def test_nadam_u_product_advances_once_per_step_across_groups():
     expected = math.prod(0.9 * (1 - 0.5 * 0.96**t) for t in (1, 2, 3))
     assert opt.variables[-1].item() == pytest.approx(expected, rel=1e-6)
     assert p32.item() == pytest.approx(p64.item(), rel=1e-6)
+
+
+@pytest.mark.parametrize("name", ["adam", "adamw", "sgd", "rmsprop", "adagrad", "adamax", "nadam", "lion", "adadelta"])
+def test_a_gradient_in_another_memory_layout_updates_like_a_contiguous_one(name):
+    """autograd can return a transposed gradient; torch's fused CPU kernels would pair the wrong elements."""
+    torch.manual_seed(0)
+    grad = torch.randn(6, 4).t()  # shape (4, 6), column-major
+    assert not grad.is_contiguous()
+    weights = [torch.nn.Parameter(torch.randn(4, 6)) for _ in range(2)]
+    with torch.no_grad():
+        weights[1].copy_(weights[0])
+    for weight, g in zip(weights, (grad, grad.contiguous())):
+        optimizer = co.get(name)
+        optimizer.build([weight])
+        for _ in range(3):
+            optimizer.apply([g], [weight])
+    torch.testing.assert_close(weights[0], weights[1], rtol=0, atol=0)
