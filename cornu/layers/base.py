@@ -5,6 +5,7 @@ time it sees an input, and computes in `call`. Weights are `nn.Parameter`s in Ke
 `get_weights`/`set_weights` trade arrays with Keras as they are, and the layer drops into any PyTorch code.
 """
 
+import functools
 import inspect
 
 import numpy as np
@@ -59,6 +60,8 @@ class Layer(nn.Module):
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         legacy_arguments(cls)  # Keras 1/2 keywords (output_dim=, init=, p=) become Keras 3's before __init__ binds them
+        if "build" in vars(cls) and not getattr(cls.build, "_marks_built", False):
+            cls.build = _marking_built(cls.build)
 
     def __init__(self, *, activity_regularizer=None, trainable=True, dtype=None, autocast=True, name=None, **kwargs):
         super().__init__()
@@ -514,6 +517,20 @@ def _call_arguments(cls):
             "computes_mask": cls.compute_mask is not Layer.compute_mask,
         }
     return _CALL_ARGUMENTS[cls]
+
+
+def _marking_built(build):
+    """Wraps a subclass's `build` so that calling it directly (`layer.build((None, 3))`) also marks the layer built,
+    as Keras does; otherwise the first call would build again and create a second set of weights."""
+
+    @functools.wraps(build)
+    def build_and_mark(self, *args, **kwargs):
+        result = build(self, *args, **kwargs)
+        self.built = True
+        return result
+
+    build_and_mark._marks_built = True
+    return build_and_mark
 
 
 def _mask_of(inputs):

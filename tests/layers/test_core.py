@@ -138,3 +138,12 @@ def test_masking_in_sequential_before_dense(rng):
     model = Sequential([Input((3, 4)), Masking(), Dense(2)])
     out = model.predict(x, verbose=0)
     np.testing.assert_allclose(out[0, 1], model.layers[1].get_weights()[1], rtol=1e-6)  # zeroed step -> bias only
+
+
+def test_calling_build_directly_marks_the_layer_built_so_no_second_set_of_weights_is_made():
+    layer = Dense(3)
+    layer.build((None, 4))
+    assert layer.built
+    kernel = layer.kernel
+    layer(np.ones((2, 4), dtype="float32"))
+    assert layer.kernel is kernel and len(layer.weights) == 2 and len(list(layer.parameters())) == 2
