@@ -10,6 +10,7 @@ import warnings
 import numpy as np
 import torch
 
+from cornu import backend
 from cornu.callbacks.callback_list import CallbackList
 from cornu.callbacks.history import History
 from cornu.callbacks.progbar_logger import ProgbarLogger
@@ -291,11 +292,20 @@ class Trainer:
         )
         self.stop_training = False
         batches = EpochBatches(data, shuffle, steps_per_epoch)
+        callback_list.on_train_begin()
+        with backend.denormals_flushed():
+            logs = self._run_epochs(
+                batches, val_data, state, callback_list, range(initial_epoch, epochs), validation_freq
+            )
+        callback_list.on_train_end(logs)
+        return history
+
+    def _run_epochs(self, batches, val_data, state, callback_list, epochs, validation_freq):
+        """The epoch loop of `fit`; returns the last epoch's logs."""
         wants_begin = callback_list.wants("on_train_batch_begin")
         wants_end = callback_list.wants("on_train_batch_end")
-        callback_list.on_train_begin()
         logs = {}
-        for epoch in range(initial_epoch, epochs):
+        for epoch in epochs:
             self.reset_metrics()
             callback_list.on_epoch_begin(epoch)
             _set_mode(self, training=True)
@@ -314,8 +324,7 @@ class Trainer:
             callback_list.on_epoch_end(epoch, logs)
             if self.stop_training:
                 break
-        callback_list.on_train_end(logs)
-        return history
+        return logs
 
     def _validation_data(self, val, batch_size, steps):
         if val is None:
@@ -388,7 +397,8 @@ class Trainer:
             steps=data.steps,
         )
         _set_mode(self, training=False)
-        logs = self._run_evaluation(data, state, callback_list=callback_list)
+        with backend.denormals_flushed():
+            logs = self._run_evaluation(data, state, callback_list=callback_list)
         if return_dict:
             return logs
         return self._flatten_in_keras_order(logs)
