@@ -54,6 +54,10 @@ def _check_finite(structure, name):
     for leaf in tree.flatten(structure):
         if leaf is None or not leaf.is_floating_point():
             continue
+        # The sum is finite unless some value is not (or it overflows): unlike isfinite(x) it needs no temporary as
+        # large as the data. The full scan runs only when the sum says so, to report (or to clear an overflow).
+        if bool(torch.isfinite(leaf.sum())):
+            continue
         bad = ~torch.isfinite(leaf)
         if bool(bad.any()):
             first = tuple(int(i) for i in bad.nonzero()[0])
@@ -103,13 +107,19 @@ class ArrayData:
             order = _batch_shuffle(self.num_samples, self.batch_size, generator)
         elif shuffle:
             order = torch.randperm(self.num_samples, generator=generator).to(self._device())
-        x, y, sw = (self.x, self.y, self.sample_weight)
-        if order is not None:
-            x, y, sw = tree.map_structure(lambda t: None if t is None else t.index_select(0, order), (x, y, sw))
+        structure = (self.x, self.y, self.sample_weight)
+        leaves = tree.flatten(structure)
         size = self.batch_size
+        # Each batch is gathered from the permutation on its own: a shuffled copy of the whole data set would
+        # double its memory at the start of every epoch, and a 100-row gather costs next to nothing.
         for step in range(self.steps if steps is None else min(steps, self.steps)):
             start = step * size
-            yield tree.map_structure(lambda t, a=start: None if t is None else t[a : a + size], (x, y, sw))
+            if order is None:
+                batch = [None if t is None else t[start : start + size] for t in leaves]
+            else:
+                index = order[start : start + size]
+                batch = [None if t is None else t.index_select(0, index) for t in leaves]
+            yield tree.pack_like(structure, batch)
 
     def peek(self):
         """The first batch, to build and check the model with (arrays are not consumed by reading)."""
