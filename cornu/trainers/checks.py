@@ -18,7 +18,10 @@ def check_epochs(epochs, initial_epoch):
 
 def check_fraction(validation_split):
     if not isinstance(validation_split, (int, float)) or not 0 <= validation_split < 1:
-        raise ValueError(f"validation_split must be in [0, 1). Received: validation_split={validation_split!r}")
+        raise ValueError(
+            f"validation_split must be a fraction in [0, 1), e.g. 0.1 for 10%. Received: "
+            f"validation_split={validation_split!r}"
+        )
 
 
 def check_inputs(model, x):

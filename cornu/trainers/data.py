@@ -12,8 +12,8 @@ import numpy as np
 import torch
 
 from cornu import backend
+from cornu.trainers.checks import check_fraction
 from cornu.utils import tree
-from cornu.utils.shapes import format_shape
 
 __all__ = ["ArrayData", "EpochBatches", "IterableData", "make_data", "split_validation", "to_device_tensors"]
 
@@ -298,11 +298,7 @@ def make_data(x, y=None, sample_weight=None, batch_size=None, steps=None, with_t
 
 def split_validation(x, y, sample_weight, validation_split):
     """Keras's `validation_split`: the LAST fraction of the samples, taken before any shuffling."""
-    if not isinstance(validation_split, (int, float)) or not 0 <= validation_split < 1:
-        raise ValueError(
-            f"validation_split must be a fraction in [0, 1), e.g. 0.1 for 10%. Received: "
-            f"validation_split={validation_split!r}"
-        )
+    check_fraction(validation_split)
     if not is_in_memory(x):
         raise ValueError(
             "validation_split only works with arrays or tensors; for a generator or dataset pass "
@@ -325,10 +321,3 @@ def split_validation(x, y, sample_weight, validation_split):
     train = tree.map_structure(head, (x, y, sample_weight))
     valid = tree.map_structure(tail, (x, y, sample_weight))
     return train, valid
-
-
-def describe(value):
-    """`(60000, 784)` for an array, a list of shapes for several."""
-    if isinstance(value, (list, tuple, dict)):
-        return str([format_shape(np.shape(v)) for v in tree.flatten(value)])
-    return format_shape(np.shape(value))

@@ -268,10 +268,10 @@ class Trainer:
         self._assert_compiled("fit")
         checks.check_epochs(epochs, initial_epoch)
         val = validation_data
+        if validation_split is not None:
+            checks.check_fraction(validation_split)
         if validation_split and val is None:
             (x, y, sample_weight), val = split_validation(x, y, sample_weight, validation_split)
-        elif validation_split:
-            checks.check_fraction(validation_split)
         sample_weight = checks.merge_class_weight(y, sample_weight, class_weight)
         data = make_data(x, y, sample_weight, batch_size=batch_size)  # steps_per_epoch: EpochBatches below
         val_data = self._validation_data(val, validation_batch_size or batch_size, validation_steps)
