@@ -464,7 +464,7 @@ class Trainer:
         """Runs one optimizer step on one batch; returns the running loss (and metrics)."""
         self._assert_compiled("train_on_batch")
         sample_weight = checks.merge_class_weight(y, sample_weight, class_weight)
-        data = ArrayData(x, y, sample_weight, batch_size=_batch_size_of(x))
+        data = ArrayData(x, y, sample_weight, batch_size=max(1, _batch_size(x)))
         xb, yb, swb = next(data.epoch())
         self._prepare(xb, yb)
         self.reset_metrics()  # Keras reports this batch alone, not a running mean over calls
@@ -476,7 +476,7 @@ class Trainer:
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """Evaluates one batch; returns the running loss (and metrics)."""
         self._assert_compiled("test_on_batch")
-        data = ArrayData(x, y, sample_weight, batch_size=_batch_size_of(x))
+        data = ArrayData(x, y, sample_weight, batch_size=max(1, _batch_size(x)))
         xb, yb, swb = next(data.epoch())
         self._prepare(xb, yb)
         self.reset_metrics()
@@ -524,13 +524,9 @@ def _with_defaults(callbacks, history, verbose, stage="train"):
 
 
 def _batch_size(x):
-    first = x if isinstance(x, torch.Tensor) else tree.flatten(x)[0]
-    return first.shape[0]
-
-
-def _batch_size_of(x):
+    """The number of samples in `x`, a tensor or array or a list/dict of them (its first leaf's length)."""
     first = x if hasattr(x, "shape") else tree.flatten(x)[0]
-    return max(1, len(first))
+    return len(first)
 
 
 def _single_batch(x, batch_size):
