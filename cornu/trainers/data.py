@@ -15,7 +15,15 @@ from cornu import backend
 from cornu.trainers.checks import check_fraction
 from cornu.utils import tree
 
-__all__ = ["ArrayData", "EpochBatches", "IterableData", "make_data", "split_validation", "to_device_tensors"]
+__all__ = [
+    "ArrayData",
+    "EpochBatches",
+    "IterableData",
+    "make_data",
+    "in_model_dtype",
+    "split_validation",
+    "to_device_tensors",
+]
 
 
 def to_device_tensors(structure, device, name="x"):
@@ -34,13 +42,17 @@ def to_device_tensors(structure, device, name="x"):
                     f"Pass a numeric array of one shape, e.g. np.asarray(rows, dtype='float32')."
                 )
             tensor = torch.from_numpy(np.ascontiguousarray(array)).to(device)
-        if tensor.is_floating_point() and tensor.dtype != backend.torch_dtype():
-            tensor = tensor.to(backend.torch_dtype())
-        if tensor.dtype == torch.bool:
-            tensor = tensor.to(backend.torch_dtype())
-        return tensor
+        return in_model_dtype(tensor)
 
     return tree.map_structure(convert, structure)
+
+
+def in_model_dtype(tensor):
+    """`tensor` as the model computes on it: floats and booleans in `floatx`, integers (labels, ids) unchanged."""
+    float_dtype = backend.torch_dtype()
+    if (tensor.is_floating_point() or tensor.dtype == torch.bool) and tensor.dtype != float_dtype:
+        return tensor.to(float_dtype)
+    return tensor
 
 
 def _num_samples(structure, name):

@@ -24,7 +24,14 @@ from cornu.trainers.compile_utils import (
     flatten_sample_weight,
     flatten_targets,
 )
-from cornu.trainers.data import ArrayData, EpochBatches, make_data, split_validation, to_device_tensors
+from cornu.trainers.data import (
+    ArrayData,
+    EpochBatches,
+    in_model_dtype,
+    make_data,
+    split_validation,
+    to_device_tensors,
+)
 from cornu.trainers.logs import LazyLogs, Logs, RunningMean
 from cornu.utils import tree
 
@@ -532,10 +539,9 @@ def _batch_size(x):
 def _single_batch(x, batch_size):
     """`x` as one device tensor when it is a single array that fits in one batch (predict's fast path)."""
     if isinstance(x, np.ndarray) and x.dtype != object and len(x) <= (batch_size or 32) and len(x) > 0:
-        tensor = torch.from_numpy(np.ascontiguousarray(x))
-        return tensor.float() if tensor.is_floating_point() and tensor.dtype != torch.float32 else tensor
+        return in_model_dtype(torch.from_numpy(np.ascontiguousarray(x)))
     if isinstance(x, torch.Tensor) and 0 < len(x) <= (batch_size or 32):
-        return x
+        return in_model_dtype(x)
     return None
 
 
