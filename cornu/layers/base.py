@@ -364,9 +364,11 @@ class Layer(nn.Module):
 
     @property
     def losses(self):
-        """The activity losses of the last call plus the current weight-regularization penalties."""
+        """The activity losses of the last call plus the penalties of the trainable weights (frozen ones add none,
+        as in Keras and in the loss `fit` minimises)."""
         result = list(self._losses)
-        result += [w.regularizer(w) for w in self._own_weights + self._own_non_trainable if w.regularizer is not None]
+        own = self._own_weights + self._own_non_trainable
+        result += [w.regularizer(w) for w in own if w.regularizer is not None and w.requires_grad]
         for layer in self._sublayers():
             result += layer.losses
         return result

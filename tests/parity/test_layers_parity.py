@@ -549,3 +549,12 @@ def test_keras_lambda_config_loads_only_with_safe_mode_off():
         L.Lambda.from_config(config)
     ours = L.Lambda.from_config(config, safe_mode=False)
     assert ours(np.array([[1.0, 2.0]])).tolist() == [[2.0, 5.0]]
+
+
+def test_a_frozen_layer_reports_no_regularization_losses_as_in_keras():
+    ours, ref = cornu.layers.Dense(2, kernel_regularizer="l2"), keras.layers.Dense(2, kernel_regularizer="l2")
+    ours.build((None, 3))
+    ref.build((None, 3))
+    assert len(ours.losses) == len(ref.losses) == 1
+    ours.trainable, ref.trainable = False, False
+    assert len(ours.losses) == len(ref.losses) == 0
