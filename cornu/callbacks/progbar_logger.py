@@ -108,10 +108,7 @@ class ProgbarLogger(Callback):
         done = steps if final and steps else self._seen
         elapsed = time.perf_counter() - self._start
         per_step = elapsed / max(done, 1)
-        counter = f"{done}/{steps}" if steps else f"{done}/Unknown"
-        if steps:
-            width = len(str(steps))
-            counter = f"{done:>{width}}/{steps}"
+        counter = f"{done:>{len(str(steps))}}/{steps}" if steps else f"{done}/Unknown"
         metrics = "".join(f" - {name}: {_format_value(value)}" for name, value in logs.items())
         if self.verbose == 2:
             return Text(f"{counter} - {elapsed:.0f}s - {_format_time(per_step)}{metrics}")
