@@ -9,9 +9,8 @@ Run: python benchmarks/cnn_fit.py --rounds 3 --samples 12800 --epochs 3
 """
 
 import statistics
-import time
 
-from common import callback_class, keras_module, load_mnist, main, peak_rss_mb
+from common import api_for, callback_class, load_mnist, main, peak_rss_mb, torch_classifier_epochs
 
 WORKLOAD = "cnn_fit"
 BATCH = 128
@@ -54,24 +53,7 @@ def torch_loop(x, y, epochs):
         nn.Dropout(0.5),
         nn.Linear(1600, 10),
     )
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
-    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, labels), batch_size=BATCH, shuffle=True)
-    loss_fn, times = nn.CrossEntropyLoss(), []
-    model.train()
-    for _ in range(epochs):
-        start = time.perf_counter()
-        total, correct = torch.zeros(()), torch.zeros((), dtype=torch.long)
-        for xb, yb in loader:
-            optimizer.zero_grad()
-            logits = model(xb)
-            loss = loss_fn(logits, yb)
-            loss.backward()
-            optimizer.step()
-            total += loss.detach() * len(xb)
-            correct += (logits.argmax(1) == yb).sum()
-        float(total), int(correct)
-        times.append(time.perf_counter() - start)
-    return times
+    return torch_classifier_epochs(model, x, labels, BATCH, epochs)
 
 
 def run(framework, args):
@@ -82,12 +64,8 @@ def run(framework, args):
     x, y = x[: args.samples].reshape(-1, 28, 28, 1), y[: args.samples]
     if framework == "torch":
         times = torch_loop(x, y, args.epochs)
-    elif framework == "cornu":
-        import cornu
-
-        times = keras_like(cornu, x, y, args.epochs)
     else:
-        times = keras_like(keras_module(framework), x, y, args.epochs)
+        times = keras_like(api_for(framework), x, y, args.epochs)
     steady = times[1:] if len(times) > 1 else times
     return {
         "samples_per_s": round(len(x) / statistics.median(steady), 1),

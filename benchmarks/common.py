@@ -39,11 +39,38 @@ def load_pokemon():
     return x, y
 
 
-def keras_module(framework):
-    """Imports Keras with the framework's backend (the env var is set before the worker starts)."""
-    import keras
+def api_for(framework):
+    """The Keras-style API a framework is driven through: `cornu`, or Keras with the worker's backend (its
+    KERAS_BACKEND is set before the worker starts)."""
+    import importlib
 
-    return keras
+    return importlib.import_module("cornu" if framework == "cornu" else "keras")
+
+
+def torch_classifier_epochs(model, x, labels, batch_size, epochs):
+    """Seconds per epoch of an idiomatic hand-written PyTorch loop: DataLoader over tensors, zero_grad/backward/step
+    with Adam (Keras's epsilon), and the running loss and accuracy a Keras user would see."""
+    import torch
+
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
+    dataset = torch.utils.data.TensorDataset(x, labels)
+    loader = torch.utils.data.DataLoader(dataset, batch_size=batch_size, shuffle=True)
+    loss_fn, times = torch.nn.CrossEntropyLoss(), []
+    model.train()
+    for _ in range(epochs):
+        start = time.perf_counter()
+        total, correct = torch.zeros(()), torch.zeros((), dtype=torch.long)
+        for xb, yb in loader:
+            optimizer.zero_grad()
+            logits = model(xb)
+            loss = loss_fn(logits, yb)
+            loss.backward()
+            optimizer.step()
+            total += loss.detach() * len(xb)
+            correct += (logits.argmax(1) == yb).sum()
+        float(total), int(correct)
+        times.append(time.perf_counter() - start)
+    return times
 
 
 def peak_rss_mb():

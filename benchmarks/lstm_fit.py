@@ -10,7 +10,7 @@ Run: python benchmarks/lstm_fit.py --rounds 3 --epochs 3
 import statistics
 import time
 
-from common import callback_class, keras_module, main
+from common import api_for, callback_class, main
 
 WORKLOAD = "lstm_fit"
 WINDOWS, STEPS, UNITS, BATCH = 10_000, 50, 50, 32
@@ -76,12 +76,8 @@ def run(framework, args):
     x, y = make_data()
     if framework == "torch":
         times = torch_loop(x, y, args.epochs)
-    elif framework == "cornu":
-        import cornu
-
-        times = keras_like(cornu, x, y, args.epochs)
     else:
-        times = keras_like(keras_module(framework), x, y, args.epochs)
+        times = keras_like(api_for(framework), x, y, args.epochs)
     steady = times[1:] if len(times) > 1 else times
     return {
         "seconds": round(statistics.median(steady), 4),

@@ -5,9 +5,8 @@ Run: python benchmarks/mnist_epoch.py --rounds 3 --epochs 3
 """
 
 import statistics
-import time
 
-from common import EpochTimer, callback_class, keras_module, load_mnist, main, peak_rss_mb
+from common import api_for, callback_class, load_mnist, main, peak_rss_mb, torch_classifier_epochs
 
 WORKLOAD = "mnist_epoch"
 
@@ -35,23 +34,7 @@ def torch_loop(x, y, epochs):
 
     x, labels = torch.from_numpy(x), torch.from_numpy(y).argmax(1)
     model = nn.Sequential(nn.Linear(784, 500), nn.ReLU(), nn.Linear(500, 500), nn.ReLU(), nn.Linear(500, 10))
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
-    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, labels), batch_size=100, shuffle=True)
-    loss_fn, times = nn.CrossEntropyLoss(), []
-    for _ in range(epochs):
-        start = time.perf_counter()
-        total, correct = torch.zeros(()), torch.zeros((), dtype=torch.long)
-        for xb, yb in loader:
-            optimizer.zero_grad()
-            logits = model(xb)
-            loss = loss_fn(logits, yb)
-            loss.backward()
-            optimizer.step()
-            total += loss.detach() * len(xb)
-            correct += (logits.argmax(1) == yb).sum()
-        float(total), int(correct)
-        times.append(time.perf_counter() - start)
-    return times
+    return torch_classifier_epochs(model, x, labels, 100, epochs)
 
 
 def run(framework, args):
@@ -61,12 +44,8 @@ def run(framework, args):
     (x, y), _ = load_mnist()
     if framework == "torch":
         times = torch_loop(x, y, args.epochs)
-    elif framework == "cornu":
-        import cornu
-
-        times = keras_like(cornu, x, y, args.epochs)
     else:
-        times = keras_like(keras_module(framework), x, y, args.epochs)
+        times = keras_like(api_for(framework), x, y, args.epochs)
     steady = times[1:] if len(times) > 1 else times
     return {
         "seconds": round(statistics.median(steady), 4),

@@ -6,7 +6,7 @@ Run: python benchmarks/pokemon_fit.py --rounds 3 --epochs 50
 
 import time
 
-from common import keras_module, load_pokemon, main
+from common import api_for, load_pokemon, main
 
 WORKLOAD = "pokemon_fit"
 
@@ -65,12 +65,8 @@ def run(framework, args):
     x, y = load_pokemon()
     if framework == "torch":
         seconds, accuracy = torch_loop(x, y, args.epochs)
-    elif framework == "cornu":
-        import cornu
-
-        seconds, accuracy = build_and_fit(cornu, x, y, args.epochs)
     else:
-        seconds, accuracy = build_and_fit(keras_module(framework), x, y, args.epochs)
+        seconds, accuracy = build_and_fit(api_for(framework), x, y, args.epochs)
     return {"seconds": round(seconds, 4), "val_accuracy": round(float(accuracy), 4), "epochs": args.epochs}
 
 

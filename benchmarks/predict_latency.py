@@ -8,7 +8,7 @@ import statistics
 import time
 
 import numpy as np
-from common import keras_module, load_mnist, main
+from common import api_for, load_mnist, main
 
 WORKLOAD = "predict"
 
@@ -67,12 +67,8 @@ def run(framework, args):
     x_one, x_many = np.ascontiguousarray(x_test[:1]), np.ascontiguousarray(x_test[:10000])
     if framework == "torch":
         one, many = torch_path(x_one, x_many)
-    elif framework == "cornu":
-        import cornu
-
-        one, many = keras_like(cornu, x_one, x_many)
     else:
-        one, many = keras_like(keras_module(framework), x_one, x_many)
+        one, many = keras_like(api_for(framework), x_one, x_many)
     return {"one_sample_ms": round(one * 1e3, 4), "ten_thousand_s": round(many, 4)}
 
 
