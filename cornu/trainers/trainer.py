@@ -49,6 +49,7 @@ class Trainer:
         self.history = None
         self._compiled_loss = self._compiled_metrics = None
         self._trackers = None
+        self._initial_epoch = None
 
     # ------------------------------------------------------------------ compile
     def compile(
@@ -299,11 +300,11 @@ class Trainer:
         )
         self.stop_training = False
         batches = EpochBatches(data, shuffle, steps_per_epoch)
+        self._initial_epoch = None  # a callback (BackupAndRestore) may set it in on_train_begin, to resume
         callback_list.on_train_begin()
+        start = self._initial_epoch or initial_epoch
         with backend.denormals_flushed():
-            logs = self._run_epochs(
-                batches, val_data, state, callback_list, range(initial_epoch, epochs), validation_freq
-            )
+            logs = self._run_epochs(batches, val_data, state, callback_list, range(start, epochs), validation_freq)
         callback_list.on_train_end(logs)
         return history
 
