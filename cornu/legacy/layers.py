@@ -1,7 +1,8 @@
-"""Keras 1/2 layer names that Keras 3 removed: `merge(..., mode=...)`, `Convolution2D(32, 3, 3)` and relatives.
+"""Keras 1/2 layer names that Keras 3 removed: `merge(mode=...)`, `Merge([left, right])`, `Convolution2D(32, 3, 3)`.
 
-Each one builds the Keras 3 layer it became, after a one-time `DeprecationWarning` with the line to write. The
-convolution names need cornu's `Conv1D`/`Conv2D`/`Conv3D`; until those exist, they say so.
+Each one builds the Keras 3 layer it became, after a one-time `DeprecationWarning` with the line to write.
+`Merge` is the exception: Keras 1's layer of *models* has no single Keras 3 layer, so it is a small layer here that
+runs its branch models and merges their outputs (see its docstring for the functional model to write instead).
 
 Example:
 >>> import warnings
@@ -13,10 +14,12 @@ Example:
 (None, 4)
 """
 
+from cornu.layers.base import Layer
 from cornu.legacy.translate import warn_once
 
 __all__ = [
     "merge",
+    "Merge",
     "Convolution1D",
     "Convolution2D",
     "Convolution3D",
@@ -62,6 +65,99 @@ def merge(inputs, mode="sum", concat_axis=-1, dot_axes=-1, name=None):
     return getattr(cornu.layers, function)(inputs, **options)
 
 
+class Merge(Layer):
+    """Keras 1's `Merge([left, right], mode=...)`: a layer of branch models, each fed its own input, their outputs
+    merged as `merge(..., mode=...)` does.
+
+    Keras 1 put it first in a `Sequential`, which then takes one input array per branch:
+    `model = Sequential(); model.add(Merge([left, right], mode='concat')); model.fit([x_left, x_right], y)`. The
+    Keras 3 way to write the same network is the functional API:
+    `Model([left.input, right.input], Dense(...)(concatenate([left.output, right.output])))`.
+
+    Args:
+        layers: The branch models (or layers), at least two, in the order of the inputs.
+        mode: One of Keras 1's modes: `'sum'`, `'mul'`, `'ave'`, `'max'`, `'concat'`, `'dot'`, `'cos'`. Defaults to
+            `'sum'`.
+        concat_axis: The axis of `'concat'`. Defaults to `-1`.
+        dot_axes: The axes of `'dot'` and `'cos'`. Defaults to `-1`.
+        name: The layer's name. Defaults to `"merge"` plus a counter.
+
+    Input shape: a list of one array per branch. Output shape: that of the merge of the branches' outputs.
+
+    Example:
+    >>> import warnings
+    >>> from cornu.layers import Dense
+    >>> from cornu.models import Sequential
+    >>> left = Sequential([Dense(2, input_dim=3, kernel_initializer="ones")])
+    >>> right = Sequential([Dense(1, input_dim=4, kernel_initializer="ones")])
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     model = Sequential()
+    ...     model.add(Merge([left, right], mode="concat"))
+    >>> model.predict([np.ones((1, 3)), np.ones((1, 4))], verbose=0).tolist()
+    [[3.0, 3.0, 4.0]]
+    """
+
+    def __init__(self, layers=None, mode="sum", concat_axis=-1, dot_axes=-1, name=None, **kwargs):
+        super().__init__(name=name, **kwargs)
+        if mode not in _MODES:
+            raise ValueError(
+                f"Merge(mode={mode!r}) is not one of Keras 1's modes {sorted(_MODES)}. For a function of the branch "
+                "outputs, write the functional model: Lambda(function)([left.output, right.output])."
+            )
+        layers = list(layers or [])
+        if len(layers) < 2 or not all(isinstance(layer, Layer) for layer in layers):
+            raise ValueError(
+                f"Merge takes a list of at least two models or layers to merge, e.g. Merge([left, right]). "
+                f"Received: layers={layers!r}."
+            )
+        self.branches = layers
+        self.mode, self.concat_axis, self.dot_axes = mode, concat_axis, dot_axes
+        self._merge = _merge_layer(mode, concat_axis, dot_axes)
+        function, _ = _MODES[mode]
+        warn_once(
+            ("Merge", mode),
+            f"`Merge([...], mode={mode!r})` is Keras 1's layer of models; write the functional model "
+            f"`Model([left.input, right.input], {function}([left.output, right.output]))` "
+            f"(from keras.layers import {function}).",
+        )
+
+    def build(self, input_shape):
+        self._check_inputs(input_shape)
+
+    def call(self, inputs):
+        return self._merge([branch(x) for branch, x in zip(self.branches, inputs)])
+
+    def compute_output_shape(self, input_shape):
+        self._check_inputs(input_shape)
+        shapes = [branch.compute_output_shape(shape) for branch, shape in zip(self.branches, input_shape)]
+        return self._merge.compute_output_shape(shapes)
+
+    def _check_inputs(self, input_shape):
+        if not isinstance(input_shape, (list, tuple)) or len(input_shape) != len(self.branches):
+            raise ValueError(
+                f"Merge '{self.name}' has {len(self.branches)} branches and takes one input array per branch, as a "
+                f"list: model.fit([x_1, ..., x_{len(self.branches)}], y). Received inputs of shape {input_shape}."
+            )
+
+    def get_config(self):
+        raise NotImplementedError(
+            "Keras 1's Merge (a layer of models) has no Keras 3 config, so its model cannot be saved whole. Save "
+            "the weights (model.save_weights('merge.weights.h5')), or rewrite it as a functional model."
+        )
+
+
+def _merge_layer(mode, concat_axis, dot_axes):
+    import cornu.layers
+
+    if mode == "concat":
+        return cornu.layers.Concatenate(axis=concat_axis)
+    if mode in ("dot", "cos"):
+        return cornu.layers.Dot(axes=dot_axes, normalize=mode == "cos")
+    classes = {"sum": "Add", "mul": "Multiply", "ave": "Average", "max": "Maximum"}
+    return getattr(cornu.layers, classes[mode])()
+
+
 def _convolution(old, new, spatial):
     """A Keras 1/2 convolution name: `Old(filters, rows, cols, ...)` (Keras 1's separate kernel sizes) or
     `Old(filters, kernel_size, ...)` (Keras 2's alias) builds `New(filters, kernel_size, ...)`."""
@@ -69,12 +165,7 @@ def _convolution(old, new, spatial):
     def build(filters, *args, **kwargs):
         import cornu.layers
 
-        cls = getattr(cornu.layers, new, None)
-        if cls is None:
-            raise NotImplementedError(
-                f"{old} is Keras 1/2's name of {new}, which cornu does not have yet. cornu.layers offers: "
-                f"{', '.join(cornu.layers.__all__)}."
-            )
+        cls = getattr(cornu.layers, new)
         if len(args) >= spatial and all(isinstance(a, int) for a in args[:spatial]) and spatial > 1:
             kernel, args = tuple(args[:spatial]), args[spatial:]  # Keras 1: Convolution2D(32, 3, 3)
             line = f"{new}({filters!r}, {kernel!r})"

@@ -85,6 +85,8 @@ class Sequential(Model):
             return
         if input_shape is None:
             raise ValueError(f"Sequential model '{self.name}' cannot be built without an input shape.")
+        if input_shape and isinstance(input_shape[0], (list, tuple)):
+            return  # several inputs: Keras 1's Merge of branch models comes first; each layer builds at its first call
         self._input_layer = InputLayer(batch_shape=(None,) + tuple(input_shape[1:]), name=f"{self.name}_input")
         output = self._input_layer.output
         for layer in self._layer_list:
