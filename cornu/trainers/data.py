@@ -13,7 +13,9 @@ import torch
 
 from cornu import backend
 from cornu.trainers.checks import check_fraction
+from cornu.trainers.out_of_core import OutOfCoreArray, is_out_of_core, prefetched
 from cornu.utils import tree
+from cornu.utils.py_dataset import batches_in_order
 
 __all__ = [
     "ArrayData",
@@ -27,11 +29,16 @@ __all__ = [
 
 
 def to_device_tensors(structure, device, name="x"):
-    """Converts every array in `structure` to a tensor on `device` (floats to `floatx`), checking it once."""
+    """Converts every array in `structure` to a tensor on `device` (floats to `floatx`), checking it once.
+
+    Arrays on disk (memmaps, h5py datasets) stay there, wrapped in an `OutOfCoreArray` read batch by batch.
+    """
 
     def convert(value):
         if value is None:
             return None
+        if is_out_of_core(value):
+            return OutOfCoreArray(value)
         if isinstance(value, torch.Tensor):
             tensor = value.to(device)
         else:
@@ -64,7 +71,8 @@ def _num_samples(structure, name):
 
 def _check_finite(structure, name):
     for leaf in tree.flatten(structure):
-        if leaf is None or not leaf.is_floating_point():
+        # On-disk arrays are not scanned: checking them would read the whole file, which is what they avoid.
+        if leaf is None or isinstance(leaf, OutOfCoreArray) or not leaf.is_floating_point():
             continue
         # The sum is finite unless some value is not (or it overflows): unlike isfinite(x) it needs no temporary as
         # large as the data. The full scan runs only when the sum says so, to report (or to clear an overflow).
@@ -90,7 +98,7 @@ class ArrayData:
     """
 
     def __init__(self, x, y=None, sample_weight=None, batch_size=32, device=None, check=True, steps=None):
-        device = device or backend.get_device()
+        device = self.device = torch.device(device or backend.get_device())
         self.x = to_device_tensors(x, device, "x")
         self.y = to_device_tensors(y, device, "y")
         self.sample_weight = to_device_tensors(sample_weight, device, "sample_weight")
@@ -107,6 +115,8 @@ class ArrayData:
             _check_finite(self.x, "x")
             _check_finite(self.y, "y")
             _check_finite(self.sample_weight, "sample_weight")
+        leaves = tree.flatten((self.x, self.y, self.sample_weight))
+        self.on_disk = any(isinstance(leaf, OutOfCoreArray) for leaf in leaves)
         self.batch_size = _check_batch_size(batch_size)
         self.steps = math.ceil(self.num_samples / self.batch_size)
         if steps is not None:  # evaluate/predict(steps=...): only the first batches
@@ -116,29 +126,43 @@ class ArrayData:
         """Yields `(x, y, sample_weight)` batches for one pass; `shuffle` is True, False or `"batch"`."""
         order = None
         if shuffle == "batch":
-            order = _batch_shuffle(self.num_samples, self.batch_size, generator)
+            order = _batch_shuffle(self.num_samples, self.batch_size, generator).to(self._index_device())
         elif shuffle:
-            order = torch.randperm(self.num_samples, generator=generator).to(self._device())
+            order = torch.randperm(self.num_samples, generator=generator).to(self._index_device())
+        count = self.steps if steps is None else min(steps, self.steps)
+        batches = self._batches(order, count)
+        return prefetched(batches) if self.on_disk else batches
+
+    def _batches(self, order, count):
         structure = (self.x, self.y, self.sample_weight)
         leaves = tree.flatten(structure)
         size = self.batch_size
         # Each batch is gathered from the permutation on its own: a shuffled copy of the whole data set would
         # double its memory at the start of every epoch, and a 100-row gather costs next to nothing.
-        for step in range(self.steps if steps is None else min(steps, self.steps)):
+        for step in range(count):
             start = step * size
-            if order is None:
-                batch = [None if t is None else t[start : start + size] for t in leaves]
-            else:
-                index = order[start : start + size]
-                batch = [None if t is None else t.index_select(0, index) for t in leaves]
+            index = None if order is None else order[start : start + size]
+            batch = [_gather(leaf, start, start + size, index, self.device) for leaf in leaves]
             yield tree.pack_like(structure, batch)
 
     def peek(self):
         """The first batch, to build and check the model with (arrays are not consumed by reading)."""
         return next(self.epoch(shuffle=False, steps=1))
 
-    def _device(self):
-        return tree.flatten(self.x)[0].device
+    def _index_device(self):
+        return torch.device("cpu") if self.on_disk else self.device
+
+
+def _gather(leaf, start, stop, index, device):
+    """Rows `start:stop` of `leaf`, or the rows at `index` when shuffled, as a tensor on `device`."""
+    if leaf is None:
+        return None
+    if isinstance(leaf, OutOfCoreArray):
+        rows = leaf.read(start, stop) if index is None else leaf.take(index)
+        if device.type == "cuda":  # pinned memory lets the copy overlap the previous step
+            return in_model_dtype(rows.pin_memory().to(device, non_blocking=True))
+        return in_model_dtype(rows.to(device))
+    return leaf[start:stop] if index is None else leaf.index_select(0, index)
 
 
 class EpochBatches:
@@ -212,6 +236,8 @@ class IterableData:
 
     def epoch(self, shuffle=False, steps=None, generator=None):
         limit = steps if steps is not None else self.steps
+        if hasattr(self.source, "on_epoch_begin"):
+            self.source.on_epoch_begin()
         items = self._items(limit, shuffle, generator)
         count = 0
         for count, item in enumerate(items, start=1):
@@ -231,7 +257,7 @@ class IterableData:
             if shuffle:
                 order = torch.randperm(len(order), generator=generator).tolist()
             order = order[:limit] if limit is not None else order
-            return (self.source[i] for i in order)
+            return batches_in_order(self.source, order)
         if self._iterator is None or not _is_one_shot(self.source):
             self._iterator = iter(self.source)
         iterator = self._iterator
@@ -271,6 +297,14 @@ def _take(iterator, limit):
         yield item
 
 
+def _is_torch_dataset(x):
+    return isinstance(x, torch.utils.data.Dataset)  # a DataLoader is not one: it is used as it is
+
+
+def _is_map_style(x):
+    return not isinstance(x, torch.utils.data.IterableDataset)
+
+
 def _is_one_shot(source):
     return iter(source) is source  # generators and iterators are consumed once; lists and DataLoaders are not
 
@@ -289,13 +323,21 @@ def _check_batch_size(batch_size):
 
 def is_in_memory(x):
     leaves = tree.flatten(x) if isinstance(x, (list, tuple, dict)) else [x]
-    return all(isinstance(leaf, (np.ndarray, torch.Tensor)) or hasattr(leaf, "__array__") for leaf in leaves)
+    return all(
+        isinstance(leaf, (np.ndarray, torch.Tensor, OutOfCoreArray)) or hasattr(leaf, "__array__") for leaf in leaves
+    )
 
 
-def make_data(x, y=None, sample_weight=None, batch_size=None, steps=None, with_targets=True, check=True):
+def make_data(x, y=None, sample_weight=None, batch_size=None, steps=None, with_targets=True, check=True, shuffle=False):
     """The right data object for `x`: `ArrayData` for arrays, `IterableData` for everything that yields batches."""
     if x is None:
         raise ValueError("No data was given: pass x (and y), e.g. model.fit(x_train, y_train).")
+    if _is_torch_dataset(x):
+        # A torch Dataset yields samples, not batches: batch it the way the caller asked, with torch's own loader.
+        x = torch.utils.data.DataLoader(
+            x, batch_size=_check_batch_size(batch_size), shuffle=bool(shuffle) and _is_map_style(x)
+        )
+        batch_size = None
     if is_in_memory(x):
         return ArrayData(x, y, sample_weight, batch_size=batch_size, check=check, steps=steps)
     if y is not None:
@@ -306,6 +348,10 @@ def make_data(x, y=None, sample_weight=None, batch_size=None, steps=None, with_t
     if batch_size is not None:
         warnings.warn("batch_size is ignored when x yields batches itself (a generator or dataset).", stacklevel=3)
     return IterableData(x, steps=steps, with_targets=with_targets)
+
+
+def _lazy(value):
+    return OutOfCoreArray(value) if is_out_of_core(value) else value  # slicing an h5py dataset would read it
 
 
 def split_validation(x, y, sample_weight, validation_split):
@@ -325,10 +371,10 @@ def split_validation(x, y, sample_weight, validation_split):
         )
 
     def head(v):
-        return None if v is None else v[:split_at]
+        return None if v is None else _lazy(v)[:split_at]
 
     def tail(v):
-        return None if v is None else v[split_at:]
+        return None if v is None else _lazy(v)[split_at:]
 
     train = tree.map_structure(head, (x, y, sample_weight))
     valid = tree.map_structure(tail, (x, y, sample_weight))

@@ -281,7 +281,7 @@ class Trainer:
         if validation_split and val is None:
             (x, y, sample_weight), val = split_validation(x, y, sample_weight, validation_split)
         sample_weight = checks.merge_class_weight(y, sample_weight, class_weight)
-        data = make_data(x, y, sample_weight, batch_size=batch_size)  # steps_per_epoch: EpochBatches below
+        data = make_data(x, y, sample_weight, batch_size=batch_size, shuffle=shuffle)  # steps_per_epoch: below
         val_data = self._validation_data(val, validation_batch_size or batch_size, validation_steps)
         first = data.peek()
         self._check_data(data, first)
