@@ -11,6 +11,7 @@ from cornu.callbacks.learning_rate_scheduler import LearningRateScheduler
 from cornu.callbacks.model_checkpoint import ModelCheckpoint
 from cornu.callbacks.progbar_logger import ProgbarLogger
 from cornu.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau
+from cornu.callbacks.tensorboard import TensorBoard
 from cornu.callbacks.terminate_on_nan import TerminateOnNaN
 
 __all__ = [
@@ -25,5 +26,6 @@ __all__ = [
     "ModelCheckpoint",
     "ProgbarLogger",
     "ReduceLROnPlateau",
+    "TensorBoard",
     "TerminateOnNaN",
 ]
