@@ -2,6 +2,7 @@
 
 from cornu.backend.random import set_random_seed
 from cornu.utils.dataset_utils import split_dataset, timeseries_dataset_from_array
+from cornu.utils.file_utils import get_file
 from cornu.utils.image_dataset_utils import image_dataset_from_directory
 from cornu.utils.image_utils import array_to_img, img_to_array, load_img, save_img
 from cornu.utils.numerical import normalize, to_categorical
@@ -15,6 +16,7 @@ __all__ = [
     "Sequence",
     "array_to_img",
     "clear_session",
+    "get_file",
     "image_dataset_from_directory",
     "img_to_array",
     "load_img",
