@@ -7,6 +7,7 @@ from cornu.utils.image_dataset_utils import image_dataset_from_directory
 from cornu.utils.image_utils import array_to_img, img_to_array, load_img, save_img
 from cornu.utils.numerical import normalize, to_categorical
 from cornu.utils.py_dataset import PyDataset, Sequence
+from cornu.utils.semi_supervised import pseudo_label
 from cornu.utils.sequence_utils import pad_sequences
 from cornu.utils.session import clear_session
 from cornu.utils.text_dataset_utils import text_dataset_from_directory
@@ -22,6 +23,7 @@ __all__ = [
     "load_img",
     "normalize",
     "pad_sequences",
+    "pseudo_label",
     "save_img",
     "set_random_seed",
     "split_dataset",
