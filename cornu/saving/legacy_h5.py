@@ -3,7 +3,8 @@
 Root attributes `model_config` and `training_config` (JSON strings); group `model_weights` with attributes
 `layer_names`, `backend`, `keras_version`, one group per layer named after it whose `weight_names` attribute lists
 its datasets (`dense/kernel`, or Keras 2's `dense/kernel:0`) in the order trainable, then non-trainable; and group
-`optimizer_weights` likewise. Weights are matched to layers by order (or by name), as Keras does.
+`optimizer_weights` likewise. Weights are matched to layers by order (or by name), as Keras does. Keras 1 files
+(same groups, older config and layouts) are translated by `keras1_config` and `keras1_h5` on the way in.
 """
 
 import json
@@ -12,8 +13,9 @@ import warnings
 
 import numpy as np
 
-from cornu.saving import serialization, weights_h5
+from cornu.saving import keras1_h5, serialization, weights_h5
 from cornu.saving.atomic import atomic_path
+from cornu.saving.keras1_config import translate_model_config
 
 __all__ = ["save_legacy_h5", "load_legacy_h5", "save_legacy_weights", "load_legacy_weights"]
 
@@ -115,19 +117,38 @@ def load_legacy_h5(filepath, custom_objects=None, compile=True, safe_mode=True):
                 f"model.load_weights({where})."
             )
         config = _json_attr(f, "model_config", where)
+        keras1 = keras1_h5.is_keras1(f, f.get("model_weights", f))
+        if keras1:
+            config = translate_model_config(config, where)
         if safe_mode:
             serialization.check_safe(config, where)
         model = serialization.deserialize_layer(config, custom_objects, safe_mode, where)
         if "model_weights" not in f:
             raise ValueError(f"{where} has a model_config but no 'model_weights' group: the file is incomplete.")
-        _read_model_weights(f["model_weights"], model, where)
+        _read_model_weights(f["model_weights"], model, where, convert=_converter(f, f["model_weights"]))
         if compile and "training_config" in f.attrs:
             training = _json_attr(f, "training_config", where)
             training["optimizer"] = training.pop("optimizer_config", None)
-            serialization.compile_from_config(model, training, custom_objects)
-            if "optimizer_weights" in f:
+            with warnings.catch_warnings():  # the file's Keras 1/2 spellings (lr=) are not the caller's to fix
+                warnings.simplefilter("ignore", DeprecationWarning)
+                serialization.compile_from_config(model, training, custom_objects)
+            if "optimizer_weights" in f and keras1:
+                warnings.warn(
+                    f"{where} was saved by Keras 1, whose optimizer state has another layout; the optimizer starts "
+                    f"fresh (the weights are loaded).",
+                    stacklevel=2,
+                )
+            elif "optimizer_weights" in f:
                 _read_optimizer(f["optimizer_weights"], model, where)
     return model
+
+
+def _converter(root, group):
+    """`convert(layer, arrays)` for a Keras 1 file's weights (Keras 1 layouts to Keras's), else `None`."""
+    if not keras1_h5.is_keras1(root, group):
+        return None
+    theano = keras1_h5.uses_theano_kernels(group, _names(group, "layer_names"))
+    return lambda layer, arrays: keras1_h5.convert_arrays(layer, arrays, theano)
 
 
 def load_legacy_weights(filepath, model, skip_mismatch=False, by_name=False):
@@ -140,10 +161,11 @@ def load_legacy_weights(filepath, model, skip_mismatch=False, by_name=False):
                 f"{where} has no 'layer_names' attribute, so it holds no Keras 2 layout weights. A Keras 3 weights "
                 f"file must be named '*.weights.h5'."
             )
+        convert = _converter(f, group)
         if by_name:
-            _read_by_name(group, model, where, skip_mismatch)
+            _read_by_name(group, model, where, skip_mismatch, convert)
         else:
-            _read_model_weights(group, model, where, skip_mismatch)
+            _read_model_weights(group, model, where, skip_mismatch, convert)
 
 
 def _open(filepath):
@@ -192,7 +214,7 @@ def _layer_arrays(group, name, where):
     return arrays
 
 
-def _read_model_weights(group, model, where, skip_mismatch=False):
+def _read_model_weights(group, model, where, skip_mismatch=False, convert=None):
     layers = [layer for layer in model.layers if _legacy_order(layer)]
     saved = [(name, _layer_arrays(group, name, where)) for name in _names(group, "layer_names")]
     saved = [(name, arrays) for name, arrays in saved if arrays]
@@ -203,18 +225,27 @@ def _read_model_weights(group, model, where, skip_mismatch=False):
             f"architecture, or pass by_name=True to match layers by name."
         )
     for layer, (name, arrays) in zip(layers, saved):
-        _set_layer(layer, arrays, where, name, skip_mismatch)
+        _set_layer(layer, arrays, where, name, skip_mismatch, convert)
 
 
-def _read_by_name(group, model, where, skip_mismatch):
+def _read_by_name(group, model, where, skip_mismatch, convert=None):
     saved = set(_names(group, "layer_names"))
     for layer in model.layers:
         if layer.name in saved and _legacy_order(layer):
-            _set_layer(layer, _layer_arrays(group, layer.name, where), where, layer.name, skip_mismatch)
+            _set_layer(layer, _layer_arrays(group, layer.name, where), where, layer.name, skip_mismatch, convert)
 
 
-def _set_layer(layer, arrays, where, saved_name, skip_mismatch):
+def _set_layer(layer, arrays, where, saved_name, skip_mismatch, convert=None):
     weights = _legacy_order(layer)
+    if convert is not None:
+        try:
+            arrays = convert(layer, arrays)
+        except (ValueError, IndexError) as error:
+            weights_h5._fail(
+                f"{where}: the Keras 1 weights of layer '{saved_name}' do not fit layer '{layer.name}' ({error}).",
+                skip_mismatch,
+            )
+            return
     if len(arrays) != len(weights):
         weights_h5._fail(
             f"{where}: layer '{layer.name}' has {len(weights)} weights, but the file's layer '{saved_name}' has "
