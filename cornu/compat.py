@@ -2,7 +2,8 @@
 
 After `cornu.compat.install()`, `import keras`, `from keras.layers.core import Dense`, `from keras.utils import
 np_utils`, `import keras.backend as K`, `from tensorflow import keras` and `import tf_keras` all give cornu's objects
-(`keras.layers.Dense is cornu.layers.Dense`), and Keras 2's `optimizer.lr` reads and writes the learning rate.
+(`keras.layers.Dense is cornu.layers.Dense`), Keras 2's `optimizer.lr` reads and writes the learning rate, and
+Keras 2's `Sequential.predict_classes` / `predict_proba` answer.
 `uninstall()` puts everything back: a real `keras` that was imported before is in `sys.modules` again, unchanged,
 and the next `import keras` after `uninstall()` finds the real one. `cornu run script.py` does this for a script.
 
@@ -19,6 +20,7 @@ False
 import contextlib
 import sys
 
+from cornu.legacy import methods
 from cornu.legacy.imports import ROOTS, AliasModule, KerasFinder, _TensorflowStub
 from cornu.legacy.optimizers import LR_PROPERTY
 
@@ -27,6 +29,7 @@ __all__ = ["install", "uninstall", "installed", "is_installed"]
 _FINDER = KerasFinder()
 _SAVED = {}  # the `keras...` modules that were in sys.modules before install(), to put back
 _PARENT_KERAS = []  # (module, had_attribute, value): the real `tensorflow` module's own `keras` attribute
+_SEQUENTIAL_METHODS = ("predict_classes", "predict_proba")  # Keras 1/2 had them on Sequential only
 
 
 def install():
@@ -47,6 +50,11 @@ def install():
 
     if "lr" not in vars(Optimizer):
         Optimizer.lr = LR_PROPERTY  # Keras 2's `model.optimizer.lr` (K.get_value / K.set_value use it)
+    from cornu.models.sequential import Sequential
+
+    for name in _SEQUENTIAL_METHODS:
+        if name not in vars(Sequential):
+            setattr(Sequential, name, getattr(methods, name))
 
 
 def uninstall():
@@ -68,6 +76,11 @@ def uninstall():
 
     if vars(Optimizer).get("lr") is LR_PROPERTY:
         del Optimizer.lr
+    from cornu.models.sequential import Sequential
+
+    for name in _SEQUENTIAL_METHODS:
+        if vars(Sequential).get(name) is getattr(methods, name):
+            delattr(Sequential, name)
 
 
 def is_installed():

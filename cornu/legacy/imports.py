@@ -32,7 +32,7 @@ KERAS_API_VERSION = "3.15.1"  # the Keras whose API cornu implements: what `kera
 
 _LAYERS = ("cornu.layers", "cornu.legacy.layers")
 _ENGINE = ("cornu.layers", "cornu.models")
-_UTILS = ("cornu.utils", "cornu.legacy.np_utils")
+_UTILS = ("cornu.utils", "cornu.legacy.np_utils", "cornu.utils.file_utils")  # file_utils: get_file
 
 # keras module path (after the root; "" is the root) -> the cornu modules whose public names it offers, in order.
 MODULES = {
@@ -96,10 +96,27 @@ MODULES = {
         for name in ("mnist", "fashion_mnist", "cifar10", "cifar100", "imdb", "reuters", "boston_housing")
     },
     "preprocessing": ("cornu.preprocessing",),
-    "preprocessing.image": ("cornu.preprocessing",),
-    "preprocessing.sequence": ("cornu.preprocessing",),
-    "preprocessing.text": ("cornu.preprocessing",),
+    **{f"preprocessing.{name}": (f"cornu.preprocessing.{name}",) for name in ("image", "sequence", "text")},
     "applications": ("cornu.applications",),
+    **{
+        f"applications.{name}": (f"cornu.applications.{name}",)
+        for name in (
+            "vgg16",
+            "vgg19",
+            "resnet",
+            "resnet50",
+            "resnet_v2",
+            "mobilenet",
+            "mobilenet_v2",
+            "inception_v3",
+            "xception",
+            "densenet",
+            "efficientnet",
+            "imagenet_utils",
+        )
+    },  # fmt: skip
+    "wrappers": ("cornu.wrappers",),  # Keras 3's SKLearnClassifier, SKLearnRegressor, SKLearnTransformer
+    "wrappers.scikit_learn": ("cornu.wrappers.scikit_learn",),  # Keras 2's KerasClassifier(build_fn=...)
     "ops": ("cornu.ops",),
     "random": ("cornu.random",),
 }

@@ -1,4 +1,5 @@
-"""Keras 1/2 model methods that Keras 3 removed: `fit_generator`, `evaluate_generator`, `predict_generator`.
+"""Keras 1/2 model methods that Keras 3 removed: `fit_generator`, `evaluate_generator`, `predict_generator`, and
+`Sequential.predict_classes` / `predict_proba` (attached by `cornu.compat.install()`, so only old scripts see them).
 
 Keras 3 folded them into `fit`/`evaluate`/`predict`, which take a generator directly; these keep the old
 signatures (Keras 2's, and Keras 1's names through the table) and call the modern method. They are plain functions
@@ -12,7 +13,7 @@ pulls each batch from the generator in the loop (a torch `DataLoader(num_workers
 
 from cornu.legacy.translate import legacy_method, warn_once
 
-__all__ = ["fit_generator", "evaluate_generator", "predict_generator"]
+__all__ = ["fit_generator", "evaluate_generator", "predict_generator", "predict_classes", "predict_proba"]
 
 _LOADING_DEFAULTS = {"max_queue_size": 10, "workers": 1, "use_multiprocessing": False}
 
@@ -68,6 +69,37 @@ def predict_generator(
     """Keras 2's `predict_generator`: `predict(generator, steps=...)` (warns once)."""
     _warn("predict_generator", "predict", max_queue_size, workers, use_multiprocessing)
     return self.predict(generator, steps=steps, callbacks=callbacks, verbose=verbose)
+
+
+def predict_classes(self, x, batch_size=32, verbose=0):
+    """Keras 1/2's `Sequential.predict_classes`: the argmax of each prediction, or `p > 0.5` for one column.
+
+    Example:
+    >>> import warnings
+    >>> from cornu.layers import Dense
+    >>> model = cornu.models.Sequential([Dense(3, input_dim=2, kernel_initializer="identity")])
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     predict_classes(model, np.array([[0.0, 2.0], [1.0, 0.0]])).tolist()
+    [1, 0]
+    """
+    warn_once(
+        ("Model", "predict_classes"),
+        "`model.predict_classes(x)` is Keras 2's (removed in 2.6); write `np.argmax(model.predict(x), axis=-1)`, or "
+        "`(model.predict(x) > 0.5).astype('int32')` for one sigmoid output.",
+    )
+    proba = self.predict(x, batch_size=batch_size, verbose=verbose)
+    if proba.shape[-1] > 1:
+        return proba.argmax(axis=-1)
+    return (proba > 0.5).astype("int32")
+
+
+def predict_proba(self, x, batch_size=32, verbose=0):
+    """Keras 1/2's `Sequential.predict_proba`: `predict(x)` (the model's outputs are the probabilities)."""
+    warn_once(
+        ("Model", "predict_proba"), "`model.predict_proba(x)` is Keras 2's (removed in 2.6); write `model.predict(x)`."
+    )
+    return self.predict(x, batch_size=batch_size, verbose=verbose)
 
 
 def _warn(old, new, max_queue_size, workers, use_multiprocessing):

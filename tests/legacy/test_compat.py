@@ -110,8 +110,8 @@ def test_a_name_cornu_lacks_is_named_with_what_cornu_offers(compat):
     assert not hasattr(keras.layers, "Highway")
     with pytest.raises(ImportError, match="Graph-era functions"):
         exec("from keras.backend import function", {})
-    with pytest.raises(ModuleNotFoundError, match="keras.wrappers.*cornu answers keras.layers"):
-        importlib.import_module("keras.wrappers")
+    with pytest.raises(ModuleNotFoundError, match="keras.distribution.*cornu answers keras.layers"):
+        importlib.import_module("keras.distribution")
 
 
 @pytest.mark.skipif(importlib.util.find_spec("tensorflow") is not None, reason="TensorFlow itself is installed")
