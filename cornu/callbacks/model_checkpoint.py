@@ -19,6 +19,7 @@ __all__ = ["ModelCheckpoint"]
 
 _MODEL_FORMATS = ((".keras", "Keras 3 zip"), (".h5", "Keras 2 HDF5"))
 _WEIGHTS_FORMATS = ((".weights.h5", "Keras 3 weights"), (".h5", "Keras 2 HDF5 weights"))
+_KERAS_2_NAMES = {"acc": "accuracy", "val_acc": "val_accuracy"}
 _SUPPORTED = "'.keras' (Keras 3 zip), '.h5' or '.hdf5' (Keras 2 HDF5) and '.weights.h5' (Keras 3 weights)"
 
 
@@ -118,7 +119,9 @@ class ModelCheckpoint(MonitorCallback):
 
     def _save_model(self, epoch, batch, logs):
         # Resolved here, not in the constructor: "auto" asks the compiled metrics, which exist once fit has begun.
-        if self.monitor_op is None:
+        # Keras 3 resolves it even when no comparison is made (and refuses monitor='val_acc' then); cornu only when
+        # save_best_only needs it.
+        if self.monitor_op is None and self.save_best_only:
             self._set_monitor_op()
         logs = Logs(logs or {})
         filepath = self._get_file_path(epoch, batch, logs)
@@ -165,6 +168,17 @@ class ModelCheckpoint(MonitorCallback):
             return True
         self._say(f"Epoch {epoch + 1}: {self.monitor} did not improve from {best}")
         return False
+
+    def _auto_direction(self):
+        # Keras 2's monitor='val_acc' (the tutorials' spelling) follows the direction of the compiled accuracy.
+        modern = _KERAS_2_NAMES.get(self.monitor)
+        if modern is None or any(getattr(m, "name", None) == "acc" for m in getattr(self.model, "metrics", [])):
+            return super()._auto_direction()
+        given, self.monitor = self.monitor, modern
+        try:
+            return super()._auto_direction()
+        finally:
+            self.monitor = given
 
     def _get_file_path(self, epoch, batch, logs):
         """`filepath` with its fields filled: epoch and batch 1-based, the rest from the logs."""
