@@ -134,7 +134,8 @@ class Merge(Layer):
         return self._merge.compute_output_shape(shapes)
 
     def _check_inputs(self, input_shape):
-        if not isinstance(input_shape, (list, tuple)) or len(input_shape) != len(self.branches):
+        shapes = input_shape if isinstance(input_shape, (list, tuple)) else ()
+        if len(shapes) != len(self.branches) or not all(isinstance(shape, (list, tuple)) for shape in shapes):
             raise ValueError(
                 f"Merge '{self.name}' has {len(self.branches)} branches and takes one input array per branch, as a "
                 f"list: model.fit([x_1, ..., x_{len(self.branches)}], y). Received inputs of shape {input_shape}."
