@@ -15,6 +15,7 @@ from torch import nn
 from cornu import backend
 from cornu.layers import symbolic
 from cornu.legacy.translate import legacy_arguments
+from cornu.mixed_precision import policy as dtype_policies
 from cornu.utils import tree
 from cornu.utils.identifiers import did_you_mean
 from cornu.utils.naming import to_snake_case, unique_name
@@ -44,7 +45,11 @@ class Layer(nn.Module):
     Args:
         activity_regularizer: Optional regularizer applied to the layer's output. Defaults to `None`.
         trainable: Whether the layer's weights are updated by training. Defaults to `True`.
-        dtype: The dtype of the weights, e.g. `"float32"`. Defaults to `cornu.backend.floatx()`.
+        dtype: A dtype policy or its name: `"float32"` (compute and weights in float32), `"mixed_bfloat16"` or
+            `"mixed_float16"` (compute in the half type, weights in float32). Defaults to the global policy
+            (`cornu.mixed_precision.global_policy()`, `floatx()` unless set).
+        autocast: Whether floating inputs are cast to the compute dtype (and, under a mixed policy, the weights
+            while the layer runs). Defaults to `True`.
         name: The layer's name, unique within a model. Defaults to the snake-cased class name plus a counter.
 
     Example:
@@ -69,7 +74,7 @@ class Layer(nn.Module):
         if name is not None and not isinstance(name, str):
             raise ValueError(f"A layer's name must be a string. Received: name={name!r}")
         self.name = name or unique_name(to_snake_case(type(self).__name__))
-        self.dtype = _dtype_name(dtype)
+        self.dtype_policy = dtype
         self.autocast = autocast
         self.built = False
         self.supports_masking = False
@@ -92,18 +97,110 @@ class Layer(nn.Module):
         return inputs
 
     def forward(self, *args, **kwargs):
+        if self._mixed:
+            return self._call_autocast(args, kwargs)
         return self.call(*args, **kwargs)
+
+    def _call_autocast(self, args, kwargs):
+        """`call` with this layer's float weights read in the compute dtype, as Keras's autocast scope does.
+
+        The cast copies shadow the parameters as instance attributes (`self.kernel` finds them first) for the length
+        of the call; the `nn.Parameter`s stay registered, and autograd carries the gradients back to them in their
+        own dtype. Weights created with `autocast=False` or `trainable=False` (moving statistics, which a layer may
+        update in place) are left alone."""
+        dtype, shadowed = self._compute_torch_dtype, self.__dict__
+        casts = {
+            name: weight.to(dtype)
+            for name, weight in self._parameters.items()
+            if weight is not None
+            and weight.dtype is not dtype
+            and weight.is_floating_point()
+            and getattr(weight, "autocast", True)
+            and getattr(weight, "keras_trainable", True)
+        }
+        shadowed.update(casts)
+        try:
+            return self.call(*args, **kwargs)
+        finally:
+            for name in casts:
+                shadowed.pop(name, None)
+
+    def _cast_input(self, value):
+        if isinstance(value, torch.Tensor) and value.is_floating_point() and self._casts_inputs:
+            return value.to(self._compute_torch_dtype)
+        return value
+
+    # ------------------------------------------------------------------ dtype policy
+    @property
+    def dtype_policy(self):
+        """The layer's `DTypePolicy`: its compute dtype and its weights' dtype."""
+        return self._dtype_policy
+
+    @dtype_policy.setter
+    def dtype_policy(self, value):
+        self.__dict__["_dtype_policy"] = dtype_policies.get(value)
+        self._refresh_casting()
+
+    @property
+    def dtype(self):
+        """The dtype of the layer's weights (`variable_dtype`), as in Keras; setting it sets the policy."""
+        return self._dtype_policy.variable_dtype
+
+    @dtype.setter
+    def dtype(self, value):
+        self.dtype_policy = value
+
+    @property
+    def compute_dtype(self):
+        """The dtype the layer computes in: its floating inputs are cast to it."""
+        return self._dtype_policy.compute_dtype
+
+    @property
+    def variable_dtype(self):
+        """The dtype the layer creates its weights in."""
+        return self._dtype_policy.variable_dtype
+
+    @property
+    def input_dtype(self):
+        """The dtype floating inputs are cast to (the compute dtype)."""
+        return self._dtype_policy.compute_dtype
+
+    @property
+    def autocast(self):
+        """Whether floating inputs (and, under a mixed policy, the weights) are cast to the compute dtype."""
+        return self.__dict__.get("_autocast", True)
+
+    @autocast.setter
+    def autocast(self, value):
+        self.__dict__["_autocast"] = bool(value)
+        if "_dtype_policy" in self.__dict__:
+            self._refresh_casting()
+
+    def _refresh_casting(self):
+        """Precomputes what `__call__` checks per call: plain attributes, so the float32 path pays one comparison."""
+        policy, autocast = self._dtype_policy, self.autocast
+        compute = backend.torch_dtype(policy.compute_dtype)
+        self.__dict__["_compute_torch_dtype"] = compute
+        self.__dict__["_casts_inputs"] = autocast and compute.is_floating_point
+        self.__dict__["_mixed"] = (
+            autocast and compute.is_floating_point and policy.compute_dtype != policy.variable_dtype
+        )
 
     def __call__(self, *args, **kwargs):
         inputs = args[0] if args else kwargs.get("inputs")
-        if type(inputs) is not torch.Tensor:  # the common case (one tensor) skips the structure checks
+        if type(inputs) is torch.Tensor:  # the common case (one tensor) skips the structure checks
+            if inputs.dtype is not self._compute_torch_dtype and inputs.is_floating_point() and self._casts_inputs:
+                inputs = inputs.to(self._compute_torch_dtype)  # Keras casts float inputs to the compute dtype
+                args, kwargs = _replace_inputs(args, kwargs, inputs)
+        else:
             if symbolic.any_symbolic(inputs):
                 return symbolic.call_symbolic(self, args, kwargs)
             if not _all_tensors(inputs):
                 inputs = self._to_tensors(inputs)
-                args = (inputs,) + args[1:] if args else args
-                if not args:
-                    kwargs["inputs"] = inputs
+                args, kwargs = _replace_inputs(args, kwargs, inputs)
+        if self._mixed:  # every floating tensor argument, as Keras does (query and value of an attention layer)
+            args, kwargs = tree.map_structure(self._cast_input, (args, kwargs))
+            inputs = args[0] if args else kwargs.get("inputs")
         if not self.built:
             self._build_for(inputs)
         return self._call_with_context(args, kwargs)
@@ -154,7 +251,7 @@ class Layer(nn.Module):
             self._initial_weights = None
 
     def _to_tensors(self, inputs):
-        device, float_dtype = self._device(), backend.torch_dtype(self.dtype)
+        device, float_dtype = self._device(), self._compute_torch_dtype
 
         def convert(value):
             if isinstance(value, torch.Tensor):
@@ -179,7 +276,7 @@ class Layer(nn.Module):
 
     def compute_output_shape(self, input_shape):
         """The output's shape for inputs of `input_shape` (`None` for unknown sizes), found by running `call`."""
-        spec = symbolic.probe_output_spec(self, [symbolic.KerasTensor(input_shape, self.dtype)], {})
+        spec = symbolic.probe_output_spec(self, [symbolic.KerasTensor(input_shape, self.compute_dtype)], {})
         return tree.map_structure(lambda t: t.shape, spec)
 
     def compute_mask(self, inputs, previous_mask=None):
@@ -205,8 +302,9 @@ class Layer(nn.Module):
         Args:
             shape: Tuple of ints. Defaults to `()` (a scalar).
             initializer: Initializer name or object. Defaults to `"glorot_uniform"` for floats, else `"zeros"`.
-            dtype: Weight dtype. Defaults to the layer's dtype.
+            dtype: Weight dtype. Defaults to the layer's `variable_dtype`.
             trainable: Whether training updates it. Defaults to `True`.
+            autocast: Whether a layer with a mixed policy reads it in its compute dtype. Defaults to `True`.
             regularizer: Optional penalty added to the model's loss. Defaults to `None`.
             constraint: Optional projection applied after each optimizer step. Defaults to `None`.
             name: The weight's name (Keras's: `"kernel"`, `"bias"`, ...). Defaults to `"variable"`.
@@ -214,7 +312,7 @@ class Layer(nn.Module):
         from cornu import constraints, initializers
 
         shape = _weight_shape(self.name, name, shape)
-        torch_dtype = backend.torch_dtype(dtype or self.dtype)
+        torch_dtype = backend.torch_dtype(dtype or self.variable_dtype)
         if initializer is None:
             initializer = "glorot_uniform" if torch_dtype.is_floating_point else "zeros"
         value = initializers.get(initializer)(shape, dtype=torch_dtype)
@@ -224,6 +322,7 @@ class Layer(nn.Module):
         weight.constraint = constraints.get(constraint)
         weight.keras_name = name or "variable"
         weight.keras_trainable = bool(trainable)
+        weight.autocast = bool(autocast)
         self.register_parameter(self._free_parameter_name(weight.keras_name), weight)
         (self._own_weights if trainable else self._own_non_trainable).append(weight)
         return weight
@@ -419,7 +518,7 @@ class Layer(nn.Module):
     # ------------------------------------------------------------------ config
     def get_config(self):
         """The constructor arguments that rebuild this layer (without weights)."""
-        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self._dtype_policy.name}
         if self._batch_input_shape is not None:
             config["batch_input_shape"] = self._batch_input_shape
         if self.activity_regularizer is not None:
@@ -462,15 +561,12 @@ def _batch_input_shape(kwargs):
     return (kwargs.get("batch_size"),) + shape
 
 
-def _dtype_name(dtype):
-    if dtype is None:
-        return backend.floatx()
-    if isinstance(dtype, torch.dtype):
-        return str(dtype).replace("torch.", "")
-    if isinstance(dtype, dict):  # a Keras 3 DTypePolicy config
-        return dtype.get("config", {}).get("name", backend.floatx())
-    backend.torch_dtype(dtype)  # validates
-    return str(dtype)
+def _replace_inputs(args, kwargs, inputs):
+    """`args`/`kwargs` with the layer's first input replaced (it came positionally or as `inputs=`)."""
+    if args:
+        return (inputs,) + args[1:], kwargs
+    kwargs["inputs"] = inputs
+    return args, kwargs
 
 
 def _get_regularizer(identifier):
