@@ -1,0 +1,97 @@
+"""Each application against Keras's: the same layers, names and weight shapes, and the same outputs once the weights
+Keras saved (in the published Keras 2 `.h5` layout, and in Keras 3's `.weights.h5`) are loaded into cornu's model."""
+
+import numpy as np
+import pytest
+import torch
+
+import cornu
+import cornu.applications as applications
+from cornu.utils import clear_session
+
+keras = pytest.importorskip("keras")
+legacy_h5 = pytest.importorskip("keras.src.legacy.saving.legacy_h5_format")
+h5py = pytest.importorskip("h5py")
+
+# (model, keyword arguments, input range): small inputs keep the file fast; the tops are exercised where the
+# architecture allows a small image. "pixels" models include their own preprocessing and take [0, 255] images.
+CASES = [
+    ("VGG16", {"include_top": False, "input_shape": (32, 32, 3), "pooling": "avg"}, "normal"),
+    ("VGG19", {"include_top": True, "input_shape": (32, 32, 3), "classes": 10}, "normal"),
+    ("ResNet50", {"include_top": False, "input_shape": (32, 32, 3), "pooling": "max"}, "normal"),
+    ("ResNet50V2", {"include_top": True, "input_shape": (32, 32, 3), "classes": 10}, "normal"),
+]
+
+
+def _randomized(model, seed):
+    """Keras's initial weights with every bias and batch-norm statistic made random too (they start at 0 or 1)."""
+    rng = np.random.default_rng(seed)
+    values = []
+    for variable in model.weights:
+        value = keras.ops.convert_to_numpy(variable)
+        leaf = variable.path.split("/")[-1]
+        if leaf in ("moving_variance", "gamma", "variance"):
+            value = rng.uniform(0.5, 1.5, value.shape)
+        elif leaf in ("moving_mean", "beta", "bias", "mean"):
+            value = rng.normal(0.0, 0.1, value.shape)
+        values.append(value.astype(keras.ops.convert_to_numpy(variable).dtype))
+    model.set_weights(values)
+    return model
+
+
+def _keras_model(name, kwargs):
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(0)
+    return _randomized(getattr(keras.applications, name)(weights=None, **kwargs), seed=1)
+
+
+def _batch(shape, kind):
+    rng = np.random.default_rng(2)
+    if kind == "pixels":
+        return rng.uniform(0.0, 255.0, (2, *shape)).astype("float32")
+    return rng.normal(size=(2, *shape)).astype("float32")
+
+
+def _outputs(model, x):
+    with torch.no_grad():
+        return model(torch.from_numpy(x), training=False).numpy()
+
+
+def _published_layout(model, path):
+    """The layout of Keras's published application weights: Keras 2 `.h5`, layers matched by order."""
+    with h5py.File(path, "w") as f:
+        legacy_h5.save_weights_to_hdf5_group(f, model)
+
+
+@pytest.mark.parametrize("name, kwargs, kind", CASES, ids=[case[0] for case in CASES])
+def test_application_matches_keras(name, kwargs, kind, tmp_path):
+    ref = _keras_model(name, kwargs)
+    legacy_path, keras3_path = tmp_path / "published.h5", tmp_path / "model.weights.h5"
+    _published_layout(ref, legacy_path)
+    ref.save_weights(keras3_path)
+    x = _batch(kwargs["input_shape"], kind)
+    expected = keras.ops.convert_to_numpy(ref(x, training=False))
+
+    clear_session()  # Keras's session was cleared too: automatic names count from zero in both
+    ours = getattr(applications, name)(weights=str(legacy_path), **kwargs)
+    assert ours.name == ref.name
+    assert [layer.name for layer in ours.layers] == [layer.name for layer in ref.layers]
+    assert _weighted(ours) == _weighted(ref)  # names and shapes, in Keras's order
+    assert ours.count_params() == ref.count_params()
+    tolerance = 1e-4 * max(1.0, float(np.abs(expected).max()))
+    np.testing.assert_allclose(_outputs(ours, x), expected, rtol=1e-4, atol=tolerance)
+
+    again = getattr(applications, name)(weights=None, **kwargs)
+    again.load_weights(str(keras3_path))
+    for loaded, reference in zip(again.get_weights(), ref.get_weights(), strict=True):
+        np.testing.assert_array_equal(loaded, reference)
+
+
+def _weighted(model):
+    return [
+        (layer.name, [tuple(w.shape) for w in layer.get_weights()]) for layer in model.layers if layer.get_weights()
+    ]
+
+
+def test_cornu_is_importable_as_keras_applications():
+    assert cornu.applications.VGG16 is applications.vgg16.VGG16
