@@ -9,7 +9,8 @@ What is in `backup_dir` (one file per backup, so a backup is whole or absent; no
   was taken mid-epoch, else 0), as Keras's `training_metadata.json` does. The group `training_state` holds what
   makes the continuation exact: the random generators' states (`torch_cpu`, `torch_cuda_<i>`, `numpy_keys` with
   its attributes, `python_state`, and `generators/<layer path>|<device>` for seeded layers such as
-  `Dropout(seed=...)`) and the learning rate at full precision (attribute `learning_rate`).
+  `Dropout(seed=...)`, the path being the layer's weights path with dots, e.g. `layers.dropout|cpu`) and the
+  learning rate at full precision (attribute `learning_rate`).
 - `latest.weights.h5.bkp`: with `double_checkpoint=True`, the backup before the newest, used when the newest
   cannot be read.
 
@@ -21,6 +22,7 @@ import contextlib
 import glob
 import os
 import random
+import warnings
 
 import numpy as np
 import torch
@@ -118,6 +120,12 @@ class BackupAndRestore(Callback):
                 continue
             if path == self._prev_weights_path:  # the next backup must not rotate the damaged one over this one
                 os.replace(self._prev_weights_path, self._weights_path)
+            if errors:
+                warnings.warn(
+                    f"BackupAndRestore could not read the newest backup ({errors[0]}); resumed from the previous "
+                    f"one instead, at epoch {self.model._initial_epoch}.",
+                    stacklevel=2,
+                )
             return
         if errors:
             raise OSError(
@@ -242,10 +250,10 @@ def _set_generators(state, model):
         torch.cuda.set_rng_state_all(state["torch_cuda"][: torch.cuda.device_count()])
     np.random.set_state(state["numpy"])
     random.setstate(state["python"])
-    modules = dict(model.named_modules())
+    layers = _layers_by_path(model)
     for name, saved in state["generators"].items():
         path, device = name.rsplit("|", 1)
-        layer = modules.get("" if path == "." else path)
+        layer = layers.get(path)
         if layer is None or getattr(layer, "seed", None) is None:
             continue
         if device not in layer._generators:  # a fresh process: the layer makes its generator at its first call
@@ -253,9 +261,17 @@ def _set_generators(state, model):
         layer._generators[device].set_state(saved)
 
 
+def _layers_by_path(model):
+    """Layers by their place in the model (Keras's weight paths, `layers/dropout` with `/` as `.`): unlike module
+    names, these do not hold the layers' names, which differ between two models built in one process."""
+    return {
+        path.replace("/", ".") or ".": layer for path, layer in weights_h5.saveables(model, include_optimizer=False)
+    }
+
+
 def _layer_generators(model):
-    """`(name, generator)` for every seeded layer's generator; names are `<module path>|<device>`."""
-    for path, module in model.named_modules():
-        for device, generator in sorted((getattr(module, "_generators", None) or {}).items()):
+    """`(name, generator)` for every seeded layer's generator; names are `<layer path>|<device>`."""
+    for path, layer in _layers_by_path(model).items():
+        for device, generator in sorted((getattr(layer, "_generators", None) or {}).items()):
             if isinstance(generator, torch.Generator):
-                yield f"{path or '.'}|{device}", generator
+                yield f"{path}|{device}", generator
