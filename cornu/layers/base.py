@@ -25,6 +25,7 @@ __all__ = ["Layer", "call_context"]
 
 # Keyword arguments every layer accepts besides its own (Keras 3 accepts the same set).
 _BASE_KWARGS = ("input_shape", "input_dim", "batch_input_shape", "batch_size", "weights", "implementation")
+_HALF_DTYPES = (torch.float16, torch.bfloat16)
 
 
 class _CallContext:
@@ -125,8 +126,19 @@ class Layer(nn.Module):
             for name in casts:
                 shadowed.pop(name, None)
 
+    def _should_cast(self, tensor):
+        """Whether a floating input goes to the compute dtype: always under a mixed policy (as in Keras), and for
+        half-precision inputs reaching a wider layer (a float32 softmax closing a mixed model). Unlike Keras, a
+        float32 layer leaves float64 inputs as they are (cornu's layers always have; tests rely on it)."""
+        return (
+            self._casts_inputs
+            and tensor.is_floating_point()
+            and (self._mixed or tensor.dtype in _HALF_DTYPES)
+            and tensor.dtype is not self._compute_torch_dtype
+        )
+
     def _cast_input(self, value):
-        if isinstance(value, torch.Tensor) and value.is_floating_point() and self._casts_inputs:
+        if isinstance(value, torch.Tensor) and self._should_cast(value):
             return value.to(self._compute_torch_dtype)
         return value
 
@@ -189,8 +201,8 @@ class Layer(nn.Module):
     def __call__(self, *args, **kwargs):
         inputs = args[0] if args else kwargs.get("inputs")
         if type(inputs) is torch.Tensor:  # the common case (one tensor) skips the structure checks
-            if inputs.dtype is not self._compute_torch_dtype and inputs.is_floating_point() and self._casts_inputs:
-                inputs = inputs.to(self._compute_torch_dtype)  # Keras casts float inputs to the compute dtype
+            if inputs.dtype is not self._compute_torch_dtype and self._should_cast(inputs):
+                inputs = inputs.to(self._compute_torch_dtype)
                 args, kwargs = _replace_inputs(args, kwargs, inputs)
         else:
             if symbolic.any_symbolic(inputs):
