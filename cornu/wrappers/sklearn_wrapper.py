@@ -227,8 +227,10 @@ class _TargetReshaper(TransformerMixin, BaseEstimator):
 
 
 def _validate_data(estimator, *args, **kwargs):
-    from sklearn.utils.validation import validate_data
-
+    try:
+        from sklearn.utils.validation import validate_data
+    except ImportError:  # scikit-learn < 1.6 had it as a method
+        return estimator._validate_data(*args, **kwargs)
     return validate_data(estimator, *args, **kwargs)
 
 
