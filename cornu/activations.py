@@ -14,7 +14,7 @@ import inspect
 import torch
 import torch.nn.functional as F
 
-from cornu.utils.identifiers import lookup
+from cornu.utils.identifiers import did_you_mean, lookup
 
 __all__ = [
     "celu",
@@ -534,18 +534,27 @@ def get(identifier):
 
 
 def serialize(activation):
-    """The name of a built-in activation function (`swish` gives `'silu'`, its canonical name, as in Keras).
+    """What a config stores for an activation: a built-in's name (`swish` gives `'silu'`, its canonical name), or,
+    for your own function, Keras's function config naming it (its registered name when it was decorated with
+    `cornu.saving.register_keras_serializable()`), which loads back with `custom_objects={"name": fn}`.
 
-    An object with a `get_config()` (e.g. a callable class) is serialized as a Keras-style config dict.
+    An object with a `get_config()` (e.g. a callable class) is serialized as a Keras-style config dict. A `lambda` is
+    refused: it has no name to load it by (Keras writes its bytecode, which cannot be loaded back).
 
     Example:
     >>> serialize(relu), serialize(swish)
     ('relu', 'silu')
+    >>> def double(x):
+    ...     return 2 * x
+    >>> serialize(double)["config"]
+    'double'
     """
     name = getattr(activation, "__name__", None)
     if name is not None and _BUILTINS.get(name) is activation:
         return name
-    if hasattr(activation, "get_config") and not inspect.isfunction(activation):
+    if inspect.isfunction(activation):
+        return _function_config(activation)
+    if hasattr(activation, "get_config"):
         return {
             "module": type(activation).__module__,
             "class_name": type(activation).__name__,
@@ -554,8 +563,27 @@ def serialize(activation):
         }
     raise ValueError(
         f"Cannot serialize the activation {activation!r}: it is not one of cornu's built-in activations. "
-        "Use a built-in name such as 'relu', or give your callable a `get_config()` method."
+        "Use a built-in name such as 'relu', a named function, or give your callable a `get_config()` method."
     )
+
+
+def _function_config(function):
+    if function.__name__ == "<lambda>":
+        raise ValueError(
+            f"Cannot serialize the activation {function!r}: it is not one of cornu's built-in activations, and a "
+            "lambda has no name to load it back by. Define it with `def`, decorate it with "
+            "@cornu.saving.register_keras_serializable(), and it saves and loads by name."
+        )
+    from cornu.saving.registry import GLOBAL_CUSTOM_OBJECTS
+
+    registered = [key for key, value in GLOBAL_CUSTOM_OBJECTS.items() if value is function and ">" in key]
+    # Keras's dict for a function: loading it needs the function (registered, or in custom_objects)
+    return {
+        "module": "builtins",
+        "class_name": "function",
+        "config": registered[0] if registered else function.__name__,
+        "registered_name": "function",
+    }
 
 
 def deserialize(config, custom_objects=None):
@@ -569,12 +597,21 @@ def deserialize(config, custom_objects=None):
     >>> deserialize({"module": "keras.activations", "class_name": "function", "config": "tanh"}) is tanh
     True
     """
-    table = {**_TABLE, **(custom_objects or {})}
+    from cornu.saving.registry import GLOBAL_CUSTOM_OBJECTS
+
+    registered = {key: value for key, value in GLOBAL_CUSTOM_OBJECTS.items() if inspect.isfunction(value)}
+    table = {**_TABLE, **registered, **(custom_objects or {})}
     if isinstance(config, dict):
         name = config.get("config") if isinstance(config.get("config"), str) else config.get("class_name")
         if name is None:
             raise ValueError(f"Could not interpret activation config {config!r}: it names no function.")
         config = config.get("registered_name") if name == "function" else name
+        if config not in table and str(config).lower() not in table:
+            raise ValueError(
+                f"Unknown activation function {config!r}.{did_you_mean(config, sorted(_TABLE))} If it is your own, "
+                f"pass custom_objects={{{config!r}: {str(config).split('>')[-1]}}} when loading, or decorate it with "
+                "@cornu.saving.register_keras_serializable()."
+            )
     return lookup("activation", config, table)
 
 

@@ -1,5 +1,6 @@
-"""The `.keras` file: a zip of `config.json` (the architecture and compile config), `metadata.json` and
-`model.weights.h5` (weights and optimizer state in Keras 3's h5 layout), readable by Keras 3 and written by it.
+"""The `.keras` file: a zip of `config.json` (the architecture and compile config), `metadata.json`,
+`model.weights.h5` (weights and optimizer state in Keras 3's h5 layout) and `assets/` (files such as an adapted
+`vocabulary.txt`, under each layer's path), readable by Keras 3 and written by it.
 
 Reading never extracts to disk and never unpickles: members are read into memory, and a member whose path would
 leave the archive's folder (`../x`, `/etc/x`) makes the whole file refused.
@@ -10,6 +11,7 @@ import io
 import json
 import os
 import posixpath
+import tempfile
 import zipfile
 
 from cornu.saving import serialization, weights_h5
@@ -18,7 +20,7 @@ from cornu.saving.atomic import atomic_path
 __all__ = ["save_keras", "load_keras", "load_keras_weights", "KERAS_VERSION"]
 
 KERAS_VERSION = "3.15.1"  # the Keras file format cornu writes (and is tested against)
-_CONFIG, _METADATA, _WEIGHTS = "config.json", "metadata.json", "model.weights.h5"
+_CONFIG, _METADATA, _WEIGHTS, _ASSETS = "config.json", "metadata.json", "model.weights.h5", "assets"
 
 
 def save_keras(model, filepath, zipped=None):
@@ -40,6 +42,7 @@ def save_keras(model, filepath, zipped=None):
         _METADATA: json.dumps(metadata).encode(),
         _CONFIG: json.dumps(config).encode(),
         _WEIGHTS: buffer.getvalue(),
+        **_saved_assets(model),
     }
     if zipped is False:
         _save_folder(filepath, members)
@@ -48,6 +51,48 @@ def save_keras(model, filepath, zipped=None):
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for name, data in members.items():
                 archive.writestr(name, data)
+
+
+def _saved_assets(model):
+    """`{"assets/<path>/<file>": bytes}` from each layer's `save_assets(dir)` (an adapted vocabulary), at the paths
+    Keras uses (the layer's path in the weights file), so Keras and cornu find them again."""
+    members = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for path, obj in weights_h5.saveables(model, include_optimizer=False):
+            hook = weights_h5.own_hook(obj, "save_assets")
+            if hook is None:
+                continue
+            folder = os.path.join(tmp, _ASSETS, *path.split("/")) if path else os.path.join(tmp, _ASSETS)
+            os.makedirs(folder, exist_ok=True)
+            hook(folder)
+        for root, _, files in os.walk(tmp):
+            for name in files:
+                full = os.path.join(root, name)
+                members[os.path.relpath(full, tmp).replace(os.sep, "/")] = _read(full)
+    return members
+
+
+def _load_assets(members, model, where):
+    """Hands each layer with `load_assets(dir)` its folder of the archive's `assets/` (written to a temp folder)."""
+    hooks = [(p, h) for p, o in weights_h5.saveables(model, False) if (h := weights_h5.own_hook(o, "load_assets"))]
+    if not hooks:
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, data in members.items():
+            if name.startswith(_ASSETS + "/") and not name.endswith("/"):
+                target = os.path.join(tmp, *name.split("/"))
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                with open(target, "wb") as f:
+                    f.write(data)
+        for path, hook in hooks:
+            folder = os.path.join(tmp, _ASSETS, *path.split("/")) if path else os.path.join(tmp, _ASSETS)
+            try:
+                hook(folder)
+            except (OSError, ValueError) as error:
+                raise ValueError(
+                    f"{where}: layer at '{path}' could not read its assets (an adapted vocabulary) from "
+                    f"'{_ASSETS}/{path}' ({error}). The file was saved without them or is damaged; save it again."
+                ) from None
 
 
 def _model_input_shape(model):
@@ -61,7 +106,7 @@ def _model_input_shape(model):
 def _save_folder(folder, members):
     os.makedirs(folder, exist_ok=True)
     for name, data in members.items():
-        with atomic_path(os.path.join(folder, name)) as tmp, open(tmp, "wb") as f:
+        with atomic_path(os.path.join(folder, *name.split("/"))) as tmp, open(tmp, "wb") as f:
             f.write(data)
 
 
@@ -69,7 +114,12 @@ def _read_members(filepath):
     """`{name: bytes}` of the archive (or folder), after refusing unsafe member paths."""
     where = f"{os.fspath(filepath)!r}"
     if os.path.isdir(filepath):
-        return {name: _read(os.path.join(filepath, name)) for name in (_CONFIG, _METADATA, _WEIGHTS)}
+        members = {name: _read(os.path.join(filepath, name)) for name in (_CONFIG, _METADATA, _WEIGHTS)}
+        for root, _, files in os.walk(os.path.join(filepath, _ASSETS)):
+            for name in files:
+                full = os.path.join(root, name)
+                members[os.path.relpath(full, filepath).replace(os.sep, "/")] = _read(full)
+        return members
     if not os.path.exists(filepath):
         raise FileNotFoundError(f"No such file: {where}. Check the path (save with model.save({where})).")
     try:
@@ -77,7 +127,8 @@ def _read_members(filepath):
             names = archive.namelist()
             for name in names:
                 _check_member(name, where)
-            return {name: archive.read(name) for name in names if name in (_CONFIG, _METADATA, _WEIGHTS)}
+            wanted = [n for n in names if n in (_CONFIG, _METADATA, _WEIGHTS) or n.startswith(_ASSETS + "/")]
+            return {name: archive.read(name) for name in wanted}
     except zipfile.BadZipFile as error:
         raise ValueError(
             f"{where} is not a valid .keras file: it is not a readable zip archive ({error}). The file is "
@@ -114,13 +165,16 @@ def load_keras(filepath, custom_objects=None, compile=True, safe_mode=True):
     if compile and config.get("compile_config"):
         serialization.compile_from_config(model, config["compile_config"], custom_objects)
     _load_weights_member(members, model, where, skip_mismatch=False)
+    _load_assets(members, model, where)
     return model
 
 
 def load_keras_weights(filepath, model, skip_mismatch=False):
     """Loads only the weights (and optimizer state) of a `.keras` file into an existing `model`."""
     where = f"{os.fspath(filepath)!r}"
-    _load_weights_member(_read_members(filepath), model, where, skip_mismatch)
+    members = _read_members(filepath)
+    _load_weights_member(members, model, where, skip_mismatch)
+    _load_assets(members, model, where)
 
 
 def _json_member(members, name, where):

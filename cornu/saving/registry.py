@@ -6,6 +6,7 @@ User classes join it through `register_keras_serializable` or, for one load, thr
 
 import contextlib
 import importlib
+import inspect
 
 from cornu.utils.identifiers import did_you_mean
 
@@ -80,7 +81,7 @@ def register_keras_serializable(package="Custom", name=None):
 
     def decorator(cls):
         registered = f"{package}>{name or cls.__name__}"
-        if not hasattr(cls, "get_config"):
+        if not hasattr(cls, "get_config") and not inspect.isfunction(cls):  # functions save by name alone
             raise ValueError(f"register_keras_serializable: {cls.__name__} needs a get_config() method to be saved.")
         GLOBAL_CUSTOM_OBJECTS[registered] = cls
         cls._registered_name = registered
@@ -127,7 +128,7 @@ def get_registered_name(obj):
     >>> get_registered_name(Dense)
     'Dense'
     """
-    cls = obj if isinstance(obj, type) else type(obj)
+    cls = obj if isinstance(obj, type) or inspect.isfunction(obj) else type(obj)
     return cls.__dict__.get("_registered_name") or cls.__name__
 
 

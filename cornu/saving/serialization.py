@@ -29,6 +29,8 @@ __all__ = [
 _TENSOR = "__keras_tensor__"
 # Optimizer config keys of tf.keras 2.11+ that change nothing in the update (their files carry them).
 _TF_KERAS_ONLY = ("jit_compile", "is_legacy_optimizer")
+# Keys Keras writes into lookup layer configs that cornu's lookup layers take through **kwargs (and set aside).
+_TAKEN_BY_KWARGS = ("vocabulary_size", "oov_method")
 
 
 def _policy(name):
@@ -91,6 +93,12 @@ def _plain_config(layer):
 
 
 def _build_config(layer):
+    """Keras's `build_config`: the layer's own `get_build_config()` where it has one (MultiHeadAttention records
+    its query/value/key shapes, which Keras needs to rebuild it), else the shape of its first call's input."""
+    own = getattr(layer, "get_build_config", None)
+    if own is not None:
+        config = own()
+        return None if config is None else _jsonable(config)
     nodes = [n for n in getattr(layer, "_inbound_nodes", []) if n.input_tensors]
     if not layer.built or not nodes:
         return None
@@ -207,10 +215,20 @@ def deserialize_layer(config, custom_objects=None, safe_mode=True, where="the co
         layer = _functional_from_config(inner, custom_objects, safe_mode, where)
     else:
         layer = _plain_from_config(cls, config, custom_objects, safe_mode, where)
-        build = config.get("build_config") or {}
-        if not layer.built and build.get("input_shape") is not None and "inbound_nodes" not in config:
-            layer.build_from_shape(_shape_tuples(build["input_shape"]))
+        _build_from_config(layer, config)
     return layer
+
+
+def _build_from_config(layer, config):
+    """Builds a layer loaded outside a graph (a Sequential's, or alone) from its `build_config`, so its weights
+    exist before they are loaded; a layer of a Functional model is built by replaying its call instead."""
+    build = config.get("build_config") or {}
+    if layer.built or not build or "inbound_nodes" in config:
+        return
+    if hasattr(layer, "build_from_config") and "shapes_dict" in build:
+        layer.build_from_config(build)
+    elif build.get("input_shape") is not None:
+        layer.build_from_shape(_shape_tuples(build["input_shape"]))
 
 
 def _plain_from_config(cls, config, custom_objects, safe_mode, where):
@@ -274,7 +292,7 @@ def _accepted(cls, inner, where):
     for klass in cls.__mro__:
         if "__init__" in vars(klass):
             known.update(inspect.signature(klass.__init__).parameters)
-    for key in [k for k in inner if k not in known]:
+    for key in [k for k in inner if k not in known and k not in _TAKEN_BY_KWARGS]:
         value = inner.pop(key)
         if value not in (None, False, {}, [], 0.0):
             warnings.warn(

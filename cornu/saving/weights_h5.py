@@ -14,7 +14,7 @@ import torch
 from cornu.utils.naming import to_snake_case
 from cornu.utils.shapes import format_shape
 
-__all__ = ["saveables", "write_weights", "read_weights", "own_variables", "require_h5py"]
+__all__ = ["saveables", "write_weights", "read_weights", "own_variables", "own_hook", "require_h5py"]
 
 
 def require_h5py():
@@ -46,6 +46,10 @@ def saveables(model, include_optimizer=True):
     return found
 
 
+# Sublayers whose cornu attribute name differs from Keras's (the attribute name is part of the saved path).
+_KERAS_ATTRIBUTES = {("TextVectorization", "_lookup"): "_lookup_layer"}
+
+
 def _walk(layer, path, found, visited):
     from cornu.layers.base import Layer
     from cornu.models import Functional, Sequential
@@ -59,6 +63,7 @@ def _walk(layer, path, found, visited):
     else:
         children = sorted(layer._modules.items(), key=lambda item: "~" + item[0] if item[0][0] == "_" else item[0])
     for name, child in children:
+        name = _KERAS_ATTRIBUTES.get((type(layer).__name__, name), name)
         child_path = f"{path}/{name}" if path else name
         if isinstance(child, Layer):
             _walk(child, child_path, found, visited)
@@ -79,14 +84,33 @@ def _values(obj):
     return obj.get_weights()  # an optimizer: iteration, learning rate, slots
 
 
+def own_hook(obj, name):
+    """A layer's own `save_own_variables`/`load_own_variables`/`save_assets`/`load_assets` (Keras's saving hooks,
+    which lookup layers and users' layers define), or `None`; optimizers keep cornu's numbered layout."""
+    if not hasattr(obj, "_own_weights"):
+        return None
+    return getattr(obj, name, None)
+
+
 def write_weights(h5file, model, include_optimizer=True):
-    """Writes every saveable's variables into an open h5py file, in Keras 3's layout."""
+    """Writes every saveable's variables into an open h5py file, in Keras 3's layout.
+
+    A layer with its own `save_own_variables(store)` fills the store (e.g. `{"idf_weights": ...}`) instead of the
+    numbered variables, as Keras does.
+    """
     for path, obj in saveables(model, include_optimizer):
         group = h5file.require_group(path) if path else h5file
         variables = group.create_group("vars")
         variables.attrs["name"] = getattr(obj, "name", "")
-        for i, value in enumerate(_values(obj)):
-            variables.create_dataset(str(i), data=np.asarray(value))
+        hook = own_hook(obj, "save_own_variables")
+        if hook is not None:
+            store = {}
+            hook(store)
+            items = store.items()
+        else:
+            items = ((str(i), value) for i, value in enumerate(_values(obj)))
+        for key, value in items:
+            variables.create_dataset(key, data=np.asarray(value))
 
 
 def read_weights(h5file, model, where, skip_mismatch=False, include_optimizer=True):
@@ -104,6 +128,11 @@ def read_weights(h5file, model, where, skip_mismatch=False, include_optimizer=Tr
                 if len(store) != len(obj.variables):  # an optimizer saved before its first step has no slots yet
                     obj.build(model.trainable_weights)
                 obj.load_own_variables(store)
+            continue
+        hook = own_hook(obj, "load_own_variables")
+        if hook is not None:
+            group = h5file[key] if key in h5file else {}
+            hook({name: np.asarray(group[name]) for name in group.keys()})
             continue
         expected = own_variables(obj)
         if key not in h5file:
