@@ -107,6 +107,7 @@ class TensorBoard(Callback):
         self._graph_hook = None
         self._profiler = None
         self._profiled_batch = None
+        self._in_fit = False
 
     # ------------------------------------------------------------------ writers
     def _writer(self, run):
@@ -125,6 +126,7 @@ class TensorBoard(Callback):
     # ------------------------------------------------------------------ hooks
     def on_train_begin(self, logs=None):
         self._global_train_batch = 0
+        self._in_fit = True
         train = self._writer("train")
         if self.write_graph:
             _write_keras_config(train, self.model)
@@ -133,6 +135,7 @@ class TensorBoard(Callback):
             self._embedding_layers = _embedding_layers(self.model, self.embeddings_metadata)
 
     def on_train_end(self, logs=None):
+        self._in_fit = False
         self._remove_graph_hook()
         if self._profiler is not None:
             self._stop_profiler()
@@ -183,6 +186,8 @@ class TensorBoard(Callback):
         for name, value in _scalars(logs):
             writer.add_scalar(f"evaluation_{name}_vs_iterations", value, int(optimizer.iterations))
         writer.flush()
+        if not self._in_fit:  # a lone evaluate() has no on_train_end to close the files
+            self._close_writers()
 
     # ------------------------------------------------------------------ epoch summaries
     def _log_epoch_metrics(self, epoch, logs):

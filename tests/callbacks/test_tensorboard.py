@@ -211,7 +211,9 @@ def test_learning_rate_of_a_schedule_is_its_value_at_epoch_end(tmp_path):
 def test_evaluate_with_the_callback_logs_against_iterations(tmp_path):
     model, (x, y) = _classifier(), _data(16)
     model.fit(x, y, epochs=1, batch_size=8, verbose=0)
-    loss, accuracy = model.evaluate(x, y, verbose=0, callbacks=[TensorBoard(tmp_path)])
+    callback = TensorBoard(tmp_path)
+    loss, accuracy = model.evaluate(x, y, verbose=0, callbacks=[callback])
+    assert callback._writers == {}  # closed: a lone evaluate() has no on_train_end
     val = _read(tmp_path, "validation")
     assert _scalars(val, "evaluation_loss_vs_iterations") == [(2, float(np.float32(loss)))]
     assert _scalars(val, "evaluation_accuracy_vs_iterations") == [(2, float(np.float32(accuracy)))]
