@@ -93,7 +93,16 @@ MODULES = {
     "datasets": ("cornu.datasets",),
     **{
         f"datasets.{name}": (f"cornu.datasets.{name}",)
-        for name in ("mnist", "fashion_mnist", "cifar10", "cifar100", "imdb", "reuters", "boston_housing")
+        for name in (
+            "mnist",
+            "fashion_mnist",
+            "cifar10",
+            "cifar100",
+            "imdb",
+            "reuters",
+            "boston_housing",
+            "california_housing",
+        )
     },
     "preprocessing": ("cornu.preprocessing",),
     **{f"preprocessing.{name}": (f"cornu.preprocessing.{name}",) for name in ("image", "sequence", "text")},
@@ -104,10 +113,10 @@ MODULES = {
             "vgg16",
             "vgg19",
             "resnet",
-            "resnet50",
             "resnet_v2",
             "mobilenet",
             "mobilenet_v2",
+            "mobilenet_v3",
             "inception_v3",
             "xception",
             "densenet",
@@ -115,6 +124,7 @@ MODULES = {
             "imagenet_utils",
         )
     },  # fmt: skip
+    "applications.resnet50": ("cornu.applications.resnet",),  # Keras 2's module of ResNet50
     "wrappers": ("cornu.wrappers",),  # Keras 3's SKLearnClassifier, SKLearnRegressor, SKLearnTransformer
     "wrappers.scikit_learn": ("cornu.wrappers.scikit_learn",),  # Keras 2's KerasClassifier(build_fn=...)
     "ops": ("cornu.ops",),

@@ -5,6 +5,7 @@ import importlib.util
 import os
 import sys
 
+import numpy as np
 import pytest
 
 import cornu
@@ -87,6 +88,70 @@ def test_every_generations_paths_and_roots(compat):
     namespace = {}
     exec("from keras.layers import *", namespace)
     assert namespace["Dense"] is cornu.layers.Dense and "core" not in namespace
+
+
+def test_keras_2_module_paths_of_the_other_packages(compat):
+    """Preprocessing, applications, datasets, get_file, the scikit-learn wrappers and Merge: resolved when the
+    script imports them, to the cornu modules that hold them."""
+    import cornu.applications.resnet
+    import cornu.datasets.fashion_mnist
+    import cornu.preprocessing.image
+    import cornu.preprocessing.sequence
+    import cornu.preprocessing.text
+    import cornu.utils.file_utils
+    import cornu.wrappers.scikit_learn
+    from cornu.legacy.layers import Merge
+
+    namespace = {}
+    exec(
+        "from keras.preprocessing.image import ImageDataGenerator, load_img\n"
+        "from keras.preprocessing.text import Tokenizer\n"
+        "from keras.preprocessing.sequence import pad_sequences\n"
+        "from keras.applications.resnet50 import ResNet50\n"
+        "from keras.datasets import fashion_mnist\n"
+        "from keras.utils.data_utils import get_file\n"
+        "from keras.wrappers.scikit_learn import KerasClassifier, KerasRegressor\n"
+        "from keras.wrappers import SKLearnClassifier\n"
+        "from keras.layers import Merge\n",
+        namespace,
+    )
+    expected = {
+        "ImageDataGenerator": cornu.preprocessing.image.ImageDataGenerator,
+        "load_img": cornu.preprocessing.image.load_img,
+        "Tokenizer": cornu.preprocessing.text.Tokenizer,
+        "pad_sequences": cornu.preprocessing.sequence.pad_sequences,
+        "ResNet50": cornu.applications.resnet.ResNet50,
+        "get_file": cornu.utils.file_utils.get_file,
+        "KerasClassifier": cornu.wrappers.scikit_learn.KerasClassifier,
+        "KerasRegressor": cornu.wrappers.scikit_learn.KerasRegressor,
+        "SKLearnClassifier": cornu.wrappers.SKLearnClassifier,
+        "Merge": Merge,
+    }
+    for name, obj in expected.items():
+        assert namespace[name] is obj, name
+    assert namespace["fashion_mnist"].load_data is cornu.datasets.fashion_mnist.load_data
+
+
+def test_a_mapped_module_that_has_not_landed_says_so(compat, monkeypatch):
+    from cornu.legacy import imports
+
+    monkeypatch.setitem(imports.MODULES, "applications.nasnet", ("cornu.applications.nasnet",))
+    with pytest.raises(ModuleNotFoundError, match="cornu.applications.nasnet does not exist yet. cornu answers"):
+        exec("from keras.applications.nasnet import NASNetMobile", {})
+
+
+def test_sequential_predict_classes_only_under_compat():
+    model = cornu.models.Sequential([cornu.layers.Dense(3, input_dim=2, kernel_initializer="identity")])
+    x = np.array([[0.0, 2.0], [1.0, 0.0]], "float32")
+    assert not hasattr(model, "predict_classes")  # Keras 3 removed it
+    with cornu.compat.installed():
+        with pytest.warns(DeprecationWarning, match=r"write `np.argmax\(model.predict\(x\), axis=-1\)`"):
+            assert model.predict_classes(x).tolist() == [1, 0]
+        with pytest.warns(DeprecationWarning, match="write `model.predict"):
+            np.testing.assert_array_equal(model.predict_proba(x), model.predict(x, verbose=0))
+        binary = cornu.models.Sequential([cornu.layers.Dense(1, input_dim=2, kernel_initializer="ones")])
+        assert binary.predict_classes(np.array([[0.3, 0.3], [-1.0, 0.0]])).tolist() == [[1], [0]]
+    assert not hasattr(model, "predict_classes")
 
 
 def test_the_seeds_typos_get_the_fix(compat):
