@@ -16,7 +16,8 @@ from cornu.callbacks.history import History
 from cornu.callbacks.progbar_logger import ProgbarLogger
 from cornu.legacy import methods as _legacy
 from cornu.legacy.translate import legacy_method
-from cornu.trainers import checks
+from cornu.mixed_precision.loss_scale_optimizer import LossScaleOptimizer
+from cornu.trainers import checks, jit
 from cornu.trainers.compile_utils import (
     CompiledLoss,
     CompiledMetrics,
@@ -50,6 +51,7 @@ class Trainer:
         self._compiled_loss = self._compiled_metrics = None
         self._trackers = None
         self._initial_epoch = None
+        self._jit_compile, self._compiled_steps = False, None
 
     # ------------------------------------------------------------------ compile
     def compile(
@@ -72,8 +74,14 @@ class Trainer:
             loss_weights: Optional list or dict weighting each output's loss. Defaults to `None`.
             metrics: List of names (`"accuracy"`, `"mae"`, ...), functions or `Metric`s; per output for several.
             weighted_metrics: Metrics that also receive `sample_weight`. Defaults to `None`.
-            run_eagerly: Accepted for Keras compatibility; cornu always runs eagerly.
-            jit_compile: Accepted for Keras compatibility; cornu runs eagerly on the CPU, where it is fastest.
+            run_eagerly: If True, the steps are never compiled (cornu's eager steps are the default). Defaults to
+                `False`.
+            steps_per_execution: Accepted for Keras compatibility (each step runs on its own). Defaults to `1`.
+            jit_compile: `True` runs the steps through `torch.compile` (forward, loss and backward; on CUDA small
+                models replay as CUDA graphs; see `cornu.trainers.jit`); `False` and `"auto"` run them eagerly,
+                as Keras with the torch backend does for `"auto"`. Defaults to `"auto"`.
+            auto_scale_loss: Under the `"mixed_float16"` policy, wrap the optimizer in a `LossScaleOptimizer`
+                (dynamic loss scaling), as Keras does. Defaults to `True`.
 
         Example:
         >>> from cornu.layers import Dense
@@ -85,6 +93,9 @@ class Trainer:
         from cornu import optimizers
 
         self.optimizer = optimizers.get(optimizer)
+        if auto_scale_loss and self.dtype_policy.name == "mixed_float16" and self.optimizer is not None:
+            if not isinstance(self.optimizer, LossScaleOptimizer):  # float16 gradients underflow without it
+                self.optimizer = LossScaleOptimizer(self.optimizer, name="loss_scale_optimizer")
         self.loss = loss
         self._compiled_loss = CompiledLoss(loss, loss_weights)
         self._compiled_metrics = CompiledMetrics(metrics, weighted_metrics)
@@ -94,7 +105,17 @@ class Trainer:
             "steps_per_execution": steps_per_execution,
         }
         self._trackers = None
+        self.jit_compile = jit.resolve_jit_compile(jit_compile, run_eagerly)
         self.compiled = True
+
+    @property
+    def jit_compile(self):
+        """Whether the steps run through `torch.compile` (`compile(jit_compile=True)`); settable."""
+        return self._jit_compile
+
+    @jit_compile.setter
+    def jit_compile(self, value):
+        self._jit_compile, self._compiled_steps = bool(value), None
 
     def _assert_compiled(self, method):
         if not self.compiled:
@@ -170,24 +191,40 @@ class Trainer:
                         self._trackers[f"{name}_loss"].update(part.detach(), batch_size)
             self._compiled_metrics.update(y_true, [p.detach() for p in y_pred], sample_weight)
 
-    def _train_step(self, x, y, sample_weight, state):
-        params, layers, regularized = state
-        y_pred = flatten_outputs(self(x, training=True))
+    def _forward_loss(self, x, y, sample_weight, layers, regularized, training):
+        """The model's outputs and the loss: the part of a step that `jit_compile=True` compiles."""
+        y_pred = flatten_outputs(self(x, training=training))
         y_true = flatten_targets(y, self._output_name_list)
         sample_weight = flatten_sample_weight(sample_weight, self._output_name_list)
         loss, parts = self._compute_loss(y_true, y_pred, sample_weight, layers, regularized)
+        return loss, parts, y_true, y_pred, sample_weight
+
+    def _train_step(self, x, y, sample_weight, state):
+        params, layers, regularized = state
+        if self._jit_compile:
+            outputs = self._steps().train_forward(x, y, sample_weight, layers, regularized)
+        else:
+            outputs = self._forward_loss(x, y, sample_weight, layers, regularized, True)
+        loss, parts, y_true, y_pred, sample_weight = outputs
         if params:  # a fully frozen model still reports its loss and metrics (Keras warns, at fit's start here)
-            grads = torch.autograd.grad(loss, params, allow_unused=True)
+            # the loss scale of a LossScaleOptimizer (or `loss_scale_factor`): `apply` divides it out again
+            grads = torch.autograd.grad(self.optimizer.scale_loss(loss), params, allow_unused=True)
             self.optimizer.apply(grads, params)
         self._track(loss, parts, y_true, y_pred, sample_weight, _batch_size(x))
 
     def _test_step(self, x, y, sample_weight, state):
         _, layers, regularized = state
-        y_pred = flatten_outputs(self(x, training=False))
-        y_true = flatten_targets(y, self._output_name_list)
-        sample_weight = flatten_sample_weight(sample_weight, self._output_name_list)
-        loss, parts = self._compute_loss(y_true, y_pred, sample_weight, layers, regularized)
+        if self._jit_compile:
+            outputs = self._steps().test_forward(x, y, sample_weight, layers, regularized)
+        else:
+            outputs = self._forward_loss(x, y, sample_weight, layers, regularized, False)
+        loss, parts, y_true, y_pred, sample_weight = outputs
         self._track(loss, parts, y_true, y_pred, sample_weight, _batch_size(x))
+
+    def _steps(self):
+        if self._compiled_steps is None:
+            self._compiled_steps = jit.CompiledSteps(self)
+        return self._compiled_steps
 
     def reset_metrics(self):
         """Resets the loss trackers and every compiled metric."""
@@ -446,7 +483,7 @@ class Trainer:
             for step, (xb, _, _) in enumerate(data.epoch(shuffle=False, steps=steps)):
                 if wants_begin:
                     callback_list.on_predict_batch_begin(step)
-                outputs.append(self(xb, training=False))
+                outputs.append(self._predict_batch(xb, batch_size or 32))
                 if wants_end:
                     callback_list.on_predict_batch_end(step, {"outputs": outputs[-1]})
         callback_list.on_predict_end()
@@ -462,10 +499,15 @@ class Trainer:
             x = tree.map_structure(lambda t: t.to(device, non_blocking=True), x)
         _set_mode(self, training=False)
         with _inference(self):
-            outputs = self(x, training=False)
+            outputs = self._predict_batch(x, len(x) if isinstance(x, torch.Tensor) else None)
         if isinstance(outputs, torch.Tensor):
-            return outputs.detach().cpu().numpy()
-        return tree.map_structure(lambda t: t.detach().cpu().numpy(), outputs)
+            return _to_numpy(outputs)
+        return tree.map_structure(_to_numpy, outputs)
+
+    def _predict_batch(self, x, batch_size):
+        if self._jit_compile:
+            return self._steps().predict(x, batch_size)
+        return self(x, training=False)
 
     # ------------------------------------------------------------------ single batches
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
@@ -559,8 +601,16 @@ def _inference(model):
 
 def _concatenate(batches):
     flat = [tree.flatten(b) for b in batches]
-    joined = [torch.cat([b[i] for b in flat]).detach().cpu().numpy() for i in range(len(flat[0]))]
+    joined = [_to_numpy(torch.cat([b[i] for b in flat])) for i in range(len(flat[0]))]
     return tree.pack_like(batches[0], joined)
+
+
+def _to_numpy(tensor):
+    """A tensor as a NumPy array; bfloat16 (which NumPy lacks) becomes float32, exactly."""
+    tensor = tensor.detach()
+    if tensor.dtype is torch.bfloat16:
+        tensor = tensor.float()
+    return tensor.cpu().numpy()
 
 
 def _to_python(value):
