@@ -10,6 +10,7 @@ import html
 import os
 import shutil
 import sys
+import warnings
 
 __all__ = ["model_to_dot", "plot_model"]
 
@@ -23,6 +24,8 @@ _HEADER_COLOR, _EDGE_COLOR = "#1f1f1f", "#333333"
 _TRAINABLE_COLORS = {True: "forestgreen", False: "firebrick"}
 # What matplotlib writes without graphviz; ".dot" is the graph's source, written by pydot without graphviz too.
 _MATPLOTLIB_FORMATS = ("png", "svg", "pdf", "jpg", "jpeg", "eps", "ps", "tif", "tiff", "webp")
+# Agg cannot make images above 2**16 pixels a side; deep models at dpi=200 would pass it, so dpi is lowered.
+_MAX_PIXELS = 32000
 
 
 def model_to_dot(
@@ -155,13 +158,8 @@ class _Options:
     """What each box shows (the `show_*` arguments)."""
 
     def __init__(self, shapes, dtype, names, activations, trainable):
-        self.shapes, self.dtype, self.names, self.activations, self.trainable = (
-            shapes,
-            dtype,
-            names,
-            activations,
-            trainable,
-        )
+        self.shapes, self.dtype, self.names = shapes, dtype, names
+        self.activations, self.trainable = activations, trainable
 
 
 class _Box:
@@ -399,6 +397,14 @@ def _draw_with_matplotlib(diagram, rankdir, dpi, path, extension):
             "Install matplotlib: pip install matplotlib (or pip install cornu[plot])."
         ) from error
     positions, width, height = _layout(diagram, rankdir)
+    if max(width, height) * dpi > _MAX_PIXELS:
+        fitted = max(1, int(_MAX_PIXELS / max(width, height)))
+        warnings.warn(
+            f"plot_model: the drawing is {width:.0f} x {height:.0f} inches, too large for dpi={dpi}; drawn at "
+            f"dpi={fitted} instead. Pass rankdir='LR' or a smaller dpi, or write .svg/.pdf for a sharp picture.",
+            stacklevel=3,
+        )
+        dpi = fitted
     figure = Figure(figsize=(width, height), dpi=dpi)
     axes = figure.add_axes((0, 0, 1, 1))
     axes.set_xlim(0, width)
@@ -423,16 +429,19 @@ def _ranks(diagram):
     parents = {key: [] for key in keys}
     for source, destination in diagram.edges:
         parents[destination].append(source)
-    rank = {}
-
-    def visit(key):
-        if key not in rank:
-            rank[key] = 0  # a guard against cycles, which a model's graph cannot have
-            rank[key] = max((visit(parent) + 1 for parent in parents[key]), default=0)
-        return rank[key]
-
-    for key in keys:
-        visit(key)
+    # Kahn's order, not recursion: a 500-layer ResNet chain would pass Python's recursion limit.
+    waiting = {key: len(parents[key]) for key in keys}
+    children = {key: [] for key in keys}
+    for source, destination in diagram.edges:
+        children[source].append(destination)
+    rank, ready = {}, [key for key in keys if not waiting[key]]
+    while ready:
+        key = ready.pop()
+        rank[key] = max((rank[parent] + 1 for parent in parents[key]), default=0)
+        for child in children[key]:
+            waiting[child] -= 1
+            if not waiting[child]:
+                ready.append(child)
     return rank, parents
 
 

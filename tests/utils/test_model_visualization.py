@@ -267,3 +267,15 @@ def test_without_pydot_model_to_dot_says_how_to_install_and_plot_model_still_dra
 def test_subgraph_returns_a_cluster():
     cluster = model_to_dot(_chain(2), subgraph=True)
     assert isinstance(cluster, pydot.Cluster) and cluster.get("label") == "sequential"
+
+
+def test_deep_model_is_laid_out_without_recursion_and_huge_pictures_lower_the_dpi(tmp_path, monkeypatch):
+    model = cornu.models.Sequential([Dense(2, input_shape=(2,))] + [Dense(2) for _ in range(1199)])
+    options = model_visualization._Options(False, False, False, False, False)
+    diagram = model_visualization._Diagram.of(model, options, expand_nested=False)
+    ranks = model_visualization._ordered_ranks(diagram)  # 1200 ranks: deeper than Python's recursion limit
+    assert [len(boxes) for boxes in ranks] == [1] * 1200
+    monkeypatch.setattr(model_visualization, "_MAX_PIXELS", 400)
+    with pytest.warns(UserWarning, match="too large for dpi=200; drawn at dpi="):
+        plot_model(_chain(4), to_file=tmp_path / "m.png")
+    assert max(_image(tmp_path / "m.png").size) <= 400
