@@ -221,9 +221,21 @@ def _save(figure, to_file, dpi):
 
 
 def _prepare_notebook_display():
-    """In a Jupyter kernel, makes sure the returned Figure is shown as an image: importing pyplot there starts
-    the inline backend, which registers IPython's image display of figures."""
+    """In a Jupyter kernel, makes sure a returned Figure is shown as an image (once): IPython gets a PNG formatter
+    for figures unless one is already set (the inline backend sets it; a figure made without pyplot may come
+    before the backend ever loads)."""
     ipython = sys.modules.get("IPython")
     shell = ipython.get_ipython() if ipython is not None and hasattr(ipython, "get_ipython") else None
-    if shell is not None and getattr(shell, "kernel", None) is not None:
-        import matplotlib.pyplot  # noqa: F401
+    if shell is None or getattr(shell, "kernel", None) is None:
+        return
+    from IPython.core.pylabtools import select_figure_formats
+    from matplotlib.figure import Figure
+
+    formatters = shell.display_formatter.formatters
+    for mime in ("image/png", "image/svg+xml", "image/jpeg", "application/pdf"):
+        try:
+            formatters[mime].lookup_by_type(Figure)
+            return  # the user's (or the inline backend's) choice stands
+        except KeyError:
+            continue
+    select_figure_formats(shell, {"png"})

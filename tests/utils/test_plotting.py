@@ -149,3 +149,15 @@ def test_errors_name_the_fix():
         plot_history({"loss": [1.0]}, ncols=0)
     with pytest.raises(TypeError, match="empty|takes what fit"):
         plot_history({})
+
+
+def test_in_a_notebook_kernel_the_returned_figure_displays_as_png():
+    interactiveshell = pytest.importorskip("IPython.core.interactiveshell")
+    shell = interactiveshell.InteractiveShell.instance()
+    try:
+        shell.kernel = object()  # what a Jupyter kernel's shell has and a terminal IPython lacks
+        figure = plot_history({"loss": [1.0, 0.5]})
+        data, _ = shell.display_formatter.format(figure)
+        assert data["image/png"][:4] in (b"\x89PNG", "iVBO")  # raw bytes, or base64 in older IPython
+    finally:
+        interactiveshell.InteractiveShell.clear_instance()
