@@ -3,8 +3,8 @@
 Coordinates follow Keras 3: `x` runs along the columns and `y` along the rows, so `tx` shifts horizontally, a
 positive `theta` turns the picture counter-clockwise, and `zx` scales the width. The affine map is applied about
 the image's centre, `((width - 1) / 2, (height - 1) / 2)`; Keras 3.15 takes both offsets from the wrong sides,
-which moves the centre of non-square images (a 180 degree turn of a 3x5 image leaves it blank). On square images
-the two agree exactly.
+which moves the centre of non-square images (a 180 degree turn of a 3x5 image keeps 2 of its 15 pixels). On
+square images the two agree exactly.
 """
 
 import numpy as np
