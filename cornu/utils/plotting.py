@@ -119,17 +119,23 @@ def _one_run(name, run):
             f"Run {name!r} of plot_history is a {type(run).__name__}; each run must be a History or a dict from "
             f"metric name to its values per epoch."
         )
-    values = {key: [float(v) for v in _as_list(key, vals)] for key, vals in values.items()}
-    return name, values, epochs or None
+    series = {key: _as_series(key, vals) for key, vals in values.items()}
+    return name, {key: vals for key, vals in series.items() if vals is not None}, epochs or None
 
 
-def _as_list(key, values):
+def _as_series(key, values):
+    """The per-epoch values as floats; `None` for a metric with several numbers per epoch (F1Score's per-class
+    values), which has no single curve."""
     try:
-        return list(values)
+        values = list(values)
     except TypeError:
         raise TypeError(
             f"plot_history expects a list of per-epoch values under '{key}'; received {type(values).__name__}."
         ) from None
+    try:
+        return [float(v) for v in values]
+    except (TypeError, ValueError):
+        return None
 
 
 def _lookup(values, name):
@@ -153,7 +159,8 @@ def _metric_names(runs, metrics):
         missing = [n for n in names if all(_lookup(values, n) is None for _, values, _ in runs)]
         if missing:
             raise ValueError(
-                f"plot_history(metrics=...) names {missing}, which the history does not have. It has: {available}."
+                f"plot_history(metrics=...) names {missing}, which the history does not have (metrics with several "
+                f"values per epoch, such as F1Score's per-class ones, have no single curve). It has: {available}."
             )
     if not names:
         raise ValueError("plot_history received an empty history: fit for at least one epoch first.")

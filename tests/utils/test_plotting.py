@@ -161,3 +161,10 @@ def test_in_a_notebook_kernel_the_returned_figure_displays_as_png():
         assert data["image/png"][:4] in (b"\x89PNG", "iVBO")  # raw bytes, or base64 in older IPython
     finally:
         interactiveshell.InteractiveShell.clear_instance()
+
+
+def test_metrics_with_several_values_per_epoch_are_left_out():
+    history = {"loss": [1.0, 0.5], "f1_score": [np.array([0.1, 0.2]), np.array([0.3, 0.4])]}
+    assert [axes.get_title() for axes in plot_history(history).axes] == ["loss"]
+    with pytest.raises(ValueError, match="several values per epoch.*It has: \\['loss'\\]"):
+        plot_history(history, metrics=["f1_score"])
