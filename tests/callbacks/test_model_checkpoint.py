@@ -12,9 +12,9 @@ from cornu.callbacks import CallbackList, ModelCheckpoint
 from cornu.layers import Dense
 
 
-def _model(metrics=None):
+def _model(metrics=None, lr=0.01):
     model = cornu.models.Sequential([Dense(2, input_shape=(3,), activation="relu"), Dense(1)])
-    model.compile(optimizer=cornu.optimizers.Adam(0.01), loss="mse", metrics=metrics)
+    model.compile(optimizer=cornu.optimizers.Adam(lr), loss="mse", metrics=metrics)
     return model
 
 
@@ -252,3 +252,21 @@ def test_a_save_that_fails_midway_leaves_the_previous_checkpoint_whole(tmp_path,
     with pytest.raises(KeyboardInterrupt):
         callback.on_epoch_end(1, {})
     assert open(path, "rb").read() == before and os.listdir(tmp_path) == ["m.weights.h5"]
+
+
+def test_in_fit_a_keras_2_style_checkpoint_keeps_the_epochs_whose_val_loss_improved(tmp_path):
+    x, y = _data(40)
+    model, snapshots = _model(lr=0.03), []  # a large step, so that val_loss goes up as well as down
+    keep = cornu.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: snapshots.append(model.get_weights()))
+    checkpoint = ModelCheckpoint(str(tmp_path / "weights.{epoch:02d}-{val_loss:.2f}.hdf5"), save_best_only=True)
+    history = model.fit(x, y, epochs=8, batch_size=8, validation_split=0.25, verbose=0, callbacks=[keep, checkpoint])
+    best, expected = None, []
+    for epoch, value in enumerate(history.history["val_loss"]):
+        if best is None or np.float32(value) < np.float32(best):
+            best, best_epoch = value, epoch
+            expected.append(f"weights.{epoch + 1:02d}-{value:.2f}.hdf5")
+    assert sorted(os.listdir(tmp_path)) == expected and 2 <= len(expected) < 8
+    loaded = cornu.models.load_model(str(tmp_path / expected[-1]))
+    for ours, saved in zip(loaded.get_weights(), snapshots[best_epoch], strict=True):
+        np.testing.assert_array_equal(ours, saved)
+    assert checkpoint.best == best
