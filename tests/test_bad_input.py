@@ -229,3 +229,27 @@ def test_nan_in_sample_weight(data):
         ValueError, match=r"sample_weight contains 1 NaN or infinite values \(the first at index \(4,\)\)"
     ):
         _model().fit(x, y, sample_weight=weights, verbose=0)
+
+
+@pytest.mark.parametrize(
+    "layer, mask_shape",
+    [
+        (lambda: cornu.layers.LSTM(3), (2, 4)),
+        (lambda: cornu.layers.GlobalAveragePooling1D(), (2, 6)),
+        (lambda: cornu.layers.SimpleRNN(2), (5, 2)),
+    ],
+)
+def test_mask_of_the_wrong_shape_names_both_shapes_and_the_expected_one(layer, mask_shape):
+    x = np.ones((2, 5, 4), "float32")
+    with pytest.raises(ValueError, match=r"mask of shape \(.*\) for inputs of shape \(2, 5, 4\).*shape \(2, 5\) here"):
+        layer()(x, mask=np.ones(mask_shape, bool))
+
+
+def test_masks_of_the_right_shape_still_work_and_numpy_masks_are_converted():
+    x = np.arange(40, dtype="float32").reshape(2, 5, 4)
+    mask = np.array([[1, 1, 0, 0, 0], [1, 1, 1, 1, 1]], bool)
+    pooled = cornu.layers.GlobalAveragePooling1D()(x, mask=mask).numpy()
+    np.testing.assert_allclose(pooled, [x[0, :2].mean(0), x[1].mean(0)])
+    scores = np.zeros((2, 3), "float32")
+    softmax = cornu.layers.Softmax()(scores, mask=np.array([[1, 1, 0], [1, 0, 0]], bool)).numpy()
+    np.testing.assert_allclose(softmax, [[0.5, 0.5, 0.0], [1.0, 0.0, 0.0]], atol=1e-6)  # element-wise mask

@@ -228,6 +228,8 @@ class Layer(nn.Module):
         else:
             kwargs.pop("training", None)
         mask = kwargs.get("mask")
+        if mask is not None:  # given explicitly: checked here, once, rather than failing deep inside `call`
+            mask = kwargs["mask"] = _checked_mask(self, mask, args[0] if args else kwargs.get("inputs"))
         if mask is None and args:
             mask = _mask_of(args[0])  # Keras's implicit masks ride on the tensors, as `_keras_mask`
             if mask is not None and self._call_accepts["mask"]:
@@ -651,6 +653,35 @@ def _mask_of(inputs):
         masks = [getattr(t, "_keras_mask", None) for t in inputs]
         return None if all(m is None for m in masks) else masks
     return None
+
+
+def _checked_mask(layer, mask, inputs):
+    """An explicit `mask=` as a boolean tensor on the inputs' device, its shape checked against the inputs'."""
+    if isinstance(inputs, (list, tuple)) and isinstance(mask, (list, tuple)):
+        return [None if m is None else _checked_mask(layer, m, x) for m, x in zip(mask, inputs)]
+    if not isinstance(inputs, torch.Tensor) or not isinstance(mask, (np.ndarray, torch.Tensor)):
+        return mask  # e.g. whatever a Lambda's function chooses to take
+    if isinstance(mask, np.ndarray):
+        mask = torch.from_numpy(mask)
+    mask = mask.to(device=inputs.device, dtype=torch.bool)
+    if not _mask_fits(tuple(mask.shape), tuple(inputs.shape)):
+        expected = format_shape(tuple(inputs.shape[: max(inputs.ndim - 1, 1)]))
+        raise ValueError(
+            f"Layer '{layer.name}' ({type(layer).__name__}) received a mask of shape {format_shape(tuple(mask.shape))} "
+            f"for inputs of shape {format_shape(tuple(inputs.shape))}. A mask has one entry per sample and "
+            f"timestep: shape {expected} here (the inputs' shape without the feature axis)."
+        )
+    return mask
+
+
+def _mask_fits(mask_shape, input_shape):
+    """A per-timestep mask matches the inputs' leading axes; an element-wise one (Softmax's) broadcasts to them."""
+    if len(mask_shape) < len(input_shape):
+        return mask_shape == input_shape[: len(mask_shape)]
+    try:
+        return len(mask_shape) == len(input_shape) and torch.broadcast_shapes(mask_shape, input_shape) == input_shape
+    except RuntimeError:
+        return False
 
 
 def _attach_mask(outputs, mask):
