@@ -270,3 +270,9 @@ def test_in_fit_a_keras_2_style_checkpoint_keeps_the_epochs_whose_val_loss_impro
     for ours, saved in zip(loaded.get_weights(), snapshots[best_epoch], strict=True):
         np.testing.assert_array_equal(ours, saved)
     assert checkpoint.best == best
+
+
+def test_a_pathlike_filepath_is_accepted_and_missing_folders_are_made(tmp_path):
+    callback = ModelCheckpoint(tmp_path / "runs" / "one" / "m.{epoch}.keras")
+    assert callback.filepath == str(tmp_path / "runs" / "one" / "m.{epoch}.keras")
+    assert _drive(callback, [1.0]) == ["m.1.keras"]
