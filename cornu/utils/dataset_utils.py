@@ -14,11 +14,12 @@ import numpy as np
 import torch
 
 from cornu.utils import tree
+from cornu.utils.py_dataset import PyDataset
 
 __all__ = ["Dataset", "split_dataset", "timeseries_dataset_from_array"]
 
 
-class Dataset:
+class Dataset(PyDataset):
     """Batches (or single samples) of numpy arrays, produced on demand; what cornu's dataset utilities return.
 
     `len(ds)` is the number of batches and `ds[i]` is batch `i`: `(x, y)` for labelled data, `x` alone otherwise.
@@ -34,6 +35,8 @@ class Dataset:
         batch_size: Samples per batch, or `None` for single samples. Defaults to `None`.
         shuffle: Whether to draw a new sample order at creation and at each `on_epoch_end()`. Defaults to `False`.
         seed: Seed of that order. Defaults to `None`.
+        **kwargs: `workers`, `use_multiprocessing`, `max_queue_size`, as for `PyDataset` (`fit` then loads several
+            batches at once).
 
     Attributes:
         class_names: The class names, for datasets read from class subdirectories (else `None`).
@@ -48,7 +51,8 @@ class Dataset:
     [0, 1]
     """
 
-    def __init__(self, num_samples, load, batch_size=None, shuffle=False, seed=None):
+    def __init__(self, num_samples, load, batch_size=None, shuffle=False, seed=None, **kwargs):
+        super().__init__(**kwargs)
         if batch_size is not None and (not isinstance(batch_size, (int, np.integer)) or batch_size <= 0):
             raise ValueError(f"batch_size must be a positive integer or None. Received: batch_size={batch_size!r}")
         self.num_samples, self.batch_size = int(num_samples), batch_size
@@ -471,6 +475,11 @@ def encode_labels(labels, label_mode, num_classes):
     """Integer labels as Keras's `label_mode` gives them: int32, one-hot float32, or float32 of shape (n, 1)."""
     if label_mode == "int":
         return labels.astype("int32")
+    if len(labels) and (labels.min() < 0 or labels.max() >= num_classes):
+        raise ValueError(
+            f'label_mode="{label_mode}" needs labels in [0, {num_classes - 1}] ({num_classes} classes), but they span '
+            f"[{labels.min()}, {labels.max()}]. Number the classes 0, 1, ..., or use label_mode='int'."
+        )
     if label_mode == "categorical":
         return np.eye(num_classes, dtype="float32")[labels]
     return labels.astype("float32")[:, None]

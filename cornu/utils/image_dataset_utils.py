@@ -4,6 +4,8 @@ The files are listed, labelled, shuffled and split exactly as Keras does (same s
 images are read with Pillow when a batch is asked for, so the directory need not fit in memory.
 """
 
+import os
+
 import numpy as np
 
 from cornu import backend
@@ -74,7 +76,8 @@ def image_dataset_from_directory(
 
     Returns:
         A `Dataset` (a pair of them for `subset="both"`) with `class_names` and `file_paths`; batches are float32
-        images of shape `(batch, height, width, channels)` with labels as `label_mode` says.
+        images of shape `(batch, height, width, channels)` with labels as `label_mode` says. `fit` reads up to
+        `ds.workers` (4) batches ahead in threads; set `ds.workers = 1` to read them one at a time.
 
     Example:
     >>> import os, tempfile
@@ -157,7 +160,9 @@ def _paths_to_dataset(paths, labels, image_size, num_channels, color_mode, label
         batch = batch.astype(backend.floatx(), copy=False)
         return batch if encoded is None else (batch, encoded[idx])
 
-    dataset = Dataset(len(paths), load, batch_size=batch_size, shuffle=shuffle, seed=seed)
+    # Decoding releases the GIL, so a few threads read batches ahead while the model trains (tf.data does the same).
+    workers = max(1, min(4, os.cpu_count() or 1))
+    dataset = Dataset(len(paths), load, batch_size=batch_size, shuffle=shuffle, seed=seed, workers=workers)
     dataset.file_paths = list(paths)
     return dataset
 

@@ -175,3 +175,19 @@ def test_text_dataset_from_directory(tmp_path):
     (tmp_path / "empty" / "cls").mkdir(parents=True)
     with pytest.raises(ValueError, match=r"No text files found in directory '.*empty'"):
         text_dataset_from_directory(str(tmp_path / "empty"), verbose=False)
+
+
+def test_error_categorical_labels_out_of_range(folder):
+    with pytest.raises(ValueError, match=r"needs labels in \[0, 1\] \(2 classes\), but they span \[5, 7\]"):
+        image_dataset_from_directory(folder, labels=[5, 5, 5, 5, 7, 7, 7], label_mode="categorical", verbose=False)
+
+
+def test_image_dataset_reads_ahead_in_threads_with_the_same_batches(folder):
+    from cornu.utils import PyDataset
+    from cornu.utils.py_dataset import batches_in_order
+
+    ds = image_dataset_from_directory(folder, image_size=(3, 3), batch_size=2, seed=4, verbose=False)
+    assert isinstance(ds, PyDataset) and ds.workers >= 1
+    ds.workers = 3
+    threaded = [y.tolist() for _, y in batches_in_order(ds, range(len(ds)))]
+    assert threaded == [y.tolist() for _, y in ds]
