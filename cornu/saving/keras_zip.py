@@ -7,6 +7,7 @@ leave the archive's folder (`../x`, `/etc/x`) makes the whole file refused.
 """
 
 import datetime
+import functools
 import io
 import json
 import os
@@ -14,7 +15,7 @@ import posixpath
 import tempfile
 import zipfile
 
-from cornu.saving import serialization, weights_h5
+from cornu.saving import serialization, tf_keras_zip, weights_h5
 from cornu.saving.atomic import atomic_path
 
 __all__ = ["save_keras", "load_keras", "load_keras_weights", "KERAS_VERSION"]
@@ -159,6 +160,8 @@ def load_keras(filepath, custom_objects=None, compile=True, safe_mode=True):
     where = f"{os.fspath(filepath)!r}"
     members = _read_members(filepath)
     config = _json_member(members, _CONFIG, where)
+    if _from_tf_keras(members, where):
+        config = tf_keras_zip.translate_config(config)
     if safe_mode:
         serialization.check_safe(config, where)
     model = serialization.deserialize_layer(config, custom_objects, safe_mode, where)
@@ -175,6 +178,11 @@ def load_keras_weights(filepath, model, skip_mismatch=False):
     members = _read_members(filepath)
     _load_weights_member(members, model, where, skip_mismatch)
     _load_assets(members, model, where)
+
+
+def _from_tf_keras(members, where):
+    """Whether tf-keras 2.x wrote the file (its metadata says so), whose optimizer state and names differ."""
+    return members.get(_METADATA) is not None and tf_keras_zip.is_tf_keras(_json_member(members, _METADATA, where))
 
 
 def _json_member(members, name, where):
@@ -196,4 +204,8 @@ def _load_weights_member(members, model, where, skip_mismatch):
     except OSError as error:
         raise ValueError(f"{where}: its {_WEIGHTS} is not a readable HDF5 file ({error}).") from None
     with h5file:
-        weights_h5.read_weights(h5file, model, where, skip_mismatch=skip_mismatch)
+        rename = tf_keras_zip.path_renamer(model, h5file)
+        adapt = None
+        if _from_tf_keras(members, where):
+            adapt = functools.partial(tf_keras_zip.adapt_optimizer_store, where=where)
+        weights_h5.read_weights(h5file, model, where, skip_mismatch=skip_mismatch, rename=rename, adapt=adapt)

@@ -232,7 +232,9 @@ def _build_from_config(layer, config):
 
 
 def _plain_from_config(cls, config, custom_objects, safe_mode, where):
-    inner = _accepted(cls, _resolve_custom(dict(config.get("config") or {}), custom_objects), where)
+    inner = _accepted(
+        cls, _resolve_custom(_keras2_values(cls, dict(config.get("config") or {})), custom_objects), where
+    )
     try:
         return _call_from_config(cls, inner, custom_objects, safe_mode)
     except (TypeError, ValueError, KeyError) as error:
@@ -241,6 +243,14 @@ def _plain_from_config(cls, config, custom_objects, safe_mode, where):
             f"{error} If the file uses your own functions or classes, pass them to load_model in "
             f"custom_objects={{'name': object}}."
         ) from error
+
+
+def _keras2_values(cls, inner):
+    """Keras 2 (tf.keras) wrote a built BatchNormalization's `axis` as a list (`[3]`); Keras 3 takes the integer."""
+    axis = inner.get("axis")
+    if cls.__name__ == "BatchNormalization" and isinstance(axis, list) and len(axis) == 1:
+        inner["axis"] = axis[0]
+    return inner
 
 
 def _resolve_custom(inner, custom_objects):

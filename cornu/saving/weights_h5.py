@@ -113,21 +113,20 @@ def write_weights(h5file, model, include_optimizer=True):
             variables.create_dataset(key, data=np.asarray(value))
 
 
-def read_weights(h5file, model, where, skip_mismatch=False, include_optimizer=True):
+def read_weights(h5file, model, where, skip_mismatch=False, include_optimizer=True, rename=None, adapt=None):
     """Loads the variables from an open h5py file written by `write_weights` or by Keras 3.
 
     Raises ValueError naming `where`, the object and the problem (missing group, count or shape mismatch);
-    with `skip_mismatch=True` such objects are skipped with a warning instead.
+    with `skip_mismatch=True` such objects are skipped with a warning instead. `rename(path)` maps Keras 3's paths
+    to the file's and `adapt(store, optimizer)` the optimizer's variables to cornu's (files of other Keras
+    versions); either may be `None`.
     """
     for path, obj in saveables(model, include_optimizer):
+        path = rename(path) if rename is not None else path
         key = f"{path}/vars" if path else "vars"
-        is_optimizer = not hasattr(obj, "_own_weights")
-        if is_optimizer:
+        if not hasattr(obj, "_own_weights"):
             if key in h5file and getattr(model, "compiled", False):
-                store = {name: np.asarray(h5file[key][name]) for name in h5file[key].keys()}
-                if len(store) != len(obj.variables):  # an optimizer saved before its first step has no slots yet
-                    obj.build(model.trainable_weights)
-                obj.load_own_variables(store)
+                _read_optimizer(h5file[key], obj, model, adapt)
             continue
         hook = own_hook(obj, "load_own_variables")
         if hook is not None:
@@ -150,6 +149,16 @@ def read_weights(h5file, model, where, skip_mismatch=False, include_optimizer=Tr
             continue
         arrays = [np.asarray(group[str(i)]) for i in range(len(expected))]
         _assign(obj, expected, arrays, where, skip_mismatch)
+
+
+def _read_optimizer(group, optimizer, model, adapt):
+    store = {name: np.asarray(group[name]) for name in group.keys()}
+    if len(store) != len(optimizer.variables):  # an optimizer saved before its first step has no slots yet
+        optimizer.build(model.trainable_weights)
+    if adapt is not None:
+        store = adapt(store, optimizer)
+    if store is not None:
+        optimizer.load_own_variables(store)
 
 
 def _assign(layer, weights, arrays, where, skip_mismatch):
