@@ -63,6 +63,16 @@ def batch_reader(path, name, url, file_hash, first_file):
 
     Returns:
         The reading function.
+
+    Example:
+    >>> import pathlib, pickle, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp()) / "cifar-10-batches-py"
+    >>> folder.mkdir()
+    >>> batch = {b"data": np.zeros((2, 3072), "uint8"), b"labels": [1, 2]}
+    >>> _ = (folder / "test_batch").write_bytes(pickle.dumps(batch))
+    >>> read = batch_reader(folder.parent, "cifar-10-batches-py", "https://unused", None, "test_batch")
+    >>> read("test_batch", "labels")[1]
+    [1, 2]
     """
     local = local_copy(path)
     if local is not None and local.is_file():
@@ -79,7 +89,12 @@ def batch_reader(path, name, url, file_hash, first_file):
 
 
 def to_image_layout(x):
-    """Channels-first batches `(n, 3, 32, 32)` in the configured image layout (channels_last by default)."""
+    """Channels-first batches `(n, 3, 32, 32)` in the configured image layout (channels_last by default).
+
+    Example:
+    >>> to_image_layout(np.zeros((2, 3, 32, 32), "uint8")).shape
+    (2, 32, 32, 3)
+    """
     return x.transpose(0, 2, 3, 1) if image_data_format() == "channels_last" else x
 
 

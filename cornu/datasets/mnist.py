@@ -8,7 +8,7 @@ from importlib import resources
 
 import numpy as np
 
-from cornu.datasets.cache import ORIGIN, cache_dir, fetch, local_copy
+from cornu.datasets.cache import ORIGIN, fetch, local_copy
 
 __all__ = ["load_data", "load_sample"]
 
@@ -72,8 +72,7 @@ def load_sample(reason=None):
     if reason is not None and not _warned:
         _warned.append(True)
         warnings.warn(
-            f"Full MNIST is not available ({reason}), so the 10,000-image sample shipped with cornu is used. "
-            f"For all 70,000 images, put Keras's mnist.npz in {cache_dir()} or pass mnist.load_data(path=...).",
+            f"Full MNIST is not available, so the 10,000-image sample shipped with cornu is used instead. {reason}",
             stacklevel=3,
         )
     with resources.files("cornu.datasets").joinpath("data/mnist_sample.npz").open("rb") as handle:

@@ -257,7 +257,8 @@ def _cached_is_valid(target, file_hash, algorithm):
 def _download(origin, target, file_hash, algorithm, force):
     """Fetches `origin` into `target.part`, checks it, then renames it to `target`."""
     part = f"{target}.part"
-    with _locked(f"{target}.lock"):
+    folder, name = os.path.split(target)
+    with _locked(os.path.join(folder, f".{name}.lock")):
         if not force and _is_valid(target, file_hash, algorithm):  # another process fetched it while we waited
             return
         if file_hash is not None and _is_valid(part, file_hash, algorithm):  # complete, but was never renamed
@@ -355,18 +356,25 @@ def _content_range(response, offset):
 
 @contextlib.contextmanager
 def _progress(name):
-    """A rich progress bar on stdout (bytes, speed, time left); yields `show(done, total)`."""
-    console = Console(file=sys.stdout, highlight=False)
-    columns = (
-        rp.TextColumn(name),
-        rp.BarColumn(),
-        rp.DownloadColumn(),
-        rp.TransferSpeedColumn(),
-        rp.TimeRemainingColumn(),
-    )
-    with rp.Progress(*columns, console=console, transient=False) as bar:
-        task = bar.add_task(name, total=None)
-        yield lambda done, total: bar.update(task, completed=done, total=total)
+    """Yields `show(done, total)`, which draws a rich progress bar on stdout (bytes, speed, time left) from its
+    first call on, so that a download refused at once prints no empty bar."""
+    bar, task = None, None
+
+    def show(done, total):
+        nonlocal bar, task
+        if bar is None:
+            columns = (rp.TextColumn(name), rp.BarColumn(), rp.DownloadColumn(), rp.TransferSpeedColumn(),
+                       rp.TimeRemainingColumn())  # fmt: skip
+            bar = rp.Progress(*columns, console=Console(file=sys.stdout, highlight=False))
+            bar.start()
+            task = bar.add_task(name, total=total)
+        bar.update(task, completed=done, total=total)
+
+    try:
+        yield show
+    finally:
+        if bar is not None:
+            bar.stop()
 
 
 @contextlib.contextmanager

@@ -116,7 +116,7 @@ def test_a_corrupted_download_is_deleted_and_names_url_and_hashes(server, homes)
         get_file("data.bin", origin=server.url("data.bin"), file_hash=SHA)
     message = str(info.value)
     assert server.url("data.bin") in message and SHA in message and actual in message
-    assert os.listdir(homes / "cornu" / "datasets") == ["data.bin.lock"]  # neither the file nor a .part is left
+    assert os.listdir(homes / "cornu" / "datasets") == [".data.bin.lock"]  # neither the file nor a .part is left
 
 
 def test_a_dropped_connection_is_resumed_with_range(server, homes):
