@@ -264,6 +264,8 @@ def _download(origin, target, file_hash, algorithm, force):
         if file_hash is not None and _is_valid(part, file_hash, algorithm):  # complete, but was never renamed
             os.replace(part, target)
             return
+        if file_hash is None and os.path.isfile(part):  # nothing could tell an older file's bytes: start over
+            os.remove(part)
         print(f"Downloading data from {origin}")
         resumed = _transfer(origin, part, target)
         if file_hash is not None and not validate_file(part, file_hash, algorithm):
@@ -315,14 +317,21 @@ def _attempt(origin, part, target, show):
             offset = start = 0
         written = 0
         with open(part, "ab" if offset else "wb") as handle:
-            try:
-                for chunk in iter(lambda: response.read(_CHUNK), b""):
-                    handle.write(chunk)
-                    written += len(chunk)
-                    show(offset + written, total)
-            except (OSError, HTTPException):  # a dropped connection or a timeout: keep what arrived
+            while chunk := _read(response):
+                handle.write(chunk)  # a full disk raises here, as itself
+                written += len(chunk)
+                show(offset + written, total)
+            if chunk is None:  # a dropped connection or a timeout: keep what arrived
                 return written, total, False
     return written, total, total is None or offset + written >= total
+
+
+def _read(response):
+    """The next chunk, `b""` at the end, or `None` when the connection broke."""
+    try:
+        return response.read(_CHUNK)
+    except (OSError, HTTPException):
+        return None
 
 
 def _open(origin, offset, target):

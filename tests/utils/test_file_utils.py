@@ -135,6 +135,39 @@ def test_a_part_left_by_a_killed_download_is_resumed(server, homes):
     assert server.requests == [("data.bin", "bytes=1234-")]
 
 
+def test_without_a_hash_an_earlier_part_is_not_trusted(server, homes):
+    folder = homes / "cornu" / "datasets"
+    folder.mkdir(parents=True)
+    (folder / "data.bin.part").write_bytes(b"x" * 100)
+    assert Path(get_file("data.bin", origin=server.url("data.bin"))).read_bytes() == DATA
+    assert server.requests == [("data.bin", None)]
+
+
+def test_a_full_disk_is_reported_as_itself(server, homes, monkeypatch):
+    real_open = open
+
+    class Full:
+        def __init__(self, handle):
+            self.handle = handle
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.handle.close()
+
+        def write(self, data):
+            raise OSError(28, "No space left on device")
+
+    def fake_open(path, mode="r", *args, **kwargs):
+        handle = real_open(path, mode, *args, **kwargs)
+        return Full(handle) if str(path).endswith(".part") and "b" in mode and "+" not in mode else handle
+
+    monkeypatch.setattr("builtins.open", fake_open)
+    with pytest.raises(OSError, match="No space left"):
+        get_file("data.bin", origin=server.url("data.bin"), file_hash=SHA)
+
+
 def test_a_complete_part_that_was_never_renamed_is_used_without_network(homes):
     folder = homes / "cornu" / "datasets"
     folder.mkdir(parents=True)
