@@ -148,6 +148,14 @@ class ImageDataGenerator:
                                  interpolation=interpolation, keep_aspect_ratio=keep_aspect_ratio,
                                  dtype=self.dtype)  # fmt: skip
 
+    def flow_from_dataframe(self, dataframe, directory=None, x_col="filename", y_col="class", **kwargs):
+        """Not available in cornu yet: raises with the alternatives."""
+        raise NotImplementedError(
+            "cornu has no flow_from_dataframe yet. Put the images in one folder per class and use "
+            "flow_from_directory(...) or cornu.utils.image_dataset_from_directory(...), or pass the file names' "
+            "labels in sorted-path order: image_dataset_from_directory(directory, labels=[...])."
+        )
+
     def standardize(self, x):
         """Applies `preprocessing_function`, `rescale` and the sample-/feature-wise normalisations to `x` (in place
         where possible), in Keras's order."""

@@ -82,6 +82,19 @@ def test_file_order_labels_and_split_match_keras(image_tree, shuffle, seed, labe
             )
 
 
+def test_explicit_labels_are_shuffled_with_their_files_as_in_keras(image_tree):
+    from keras.src.utils import dataset_utils as keras_dataset_utils
+
+    labels = [3, 1, 4, 1, 5, 9, 2, 6, 5, 3]  # ten files: hidden folders count when labels are given
+    formats = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
+    ref_paths, ref_labels, ref_classes = keras_dataset_utils.index_directory(
+        image_tree, list(labels), formats, shuffle=True, seed=21, verbose=False
+    )
+    ours = image_dataset_from_directory(image_tree, labels=labels, image_size=(2, 2), seed=21, verbose=False)
+    assert ours.file_paths == list(ref_paths) and ours.class_names == ref_classes
+    assert sorted(zip(ours.file_paths, _labels_in_file_order(ours))) == sorted(zip(ref_paths, ref_labels))
+
+
 def _labels_in_file_order(ds):
     ds = ds.unbatch()
     order = ds._order

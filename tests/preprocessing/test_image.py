@@ -194,3 +194,8 @@ def test_module_exports_keras_names():
     np.random.seed(0)
     assert image.random_rotation(np.ones((3, 3, 1)), 30, **CL).shape == (3, 3, 1)
     assert image.random_shift(np.ones((3, 4, 1)), 0.1, 0.1, **CL).shape == (3, 4, 1)
+
+
+def test_flow_from_dataframe_says_what_to_use_instead():
+    with pytest.raises(NotImplementedError, match="flow_from_directory"):
+        ImageDataGenerator().flow_from_dataframe(None)
