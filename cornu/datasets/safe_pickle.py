@@ -14,22 +14,21 @@ import numpy as np
 
 __all__ = ["RestrictedUnpickler", "load_pickle", "load_npz"]
 
-# What an ndarray's pickle names (numpy < 2 spells the module `numpy.core`), plus the builtin types a data file
-# may rebuild. `_codecs.encode` is how protocol-2 pickles written by Python 3 store bytes (e.g. array buffers);
-# it only encodes a string.
+# What an ndarray's pickle names (numpy < 2 spells the module `numpy.core`; protocol 5 rebuilds contiguous arrays
+# with `_frombuffer`), plus the builtin types a data file may rebuild (Python 2 spells their module `__builtin__`).
+# `_codecs.encode` is how protocol-2 pickles written by Python 3 store bytes (e.g. array buffers); it only encodes
+# a string.
+_BUILTINS = ("bytes", "bytearray", "str", "int", "float", "bool", "list", "tuple", "dict", "set", "frozenset")
 _ALLOWED = frozenset(
     {
         ("numpy", "ndarray"),
         ("numpy", "dtype"),
-        ("numpy.core.multiarray", "_reconstruct"),
-        ("numpy._core.multiarray", "_reconstruct"),
+        *((f"numpy.{core}.{module}", name) for core in ("core", "_core") for module, name in
+          (("multiarray", "_reconstruct"), ("numeric", "_frombuffer"))),
         ("_codecs", "encode"),
-        *(
-            ("builtins", name)
-            for name in ("bytes", "bytearray", "str", "int", "float", "bool", "list", "tuple", "dict", "set")
-        ),
+        *((module, name) for module in ("builtins", "__builtin__") for name in _BUILTINS),
     }
-)
+)  # fmt: skip
 
 
 class RestrictedUnpickler(pickle.Unpickler):
