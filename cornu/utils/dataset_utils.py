@@ -389,43 +389,18 @@ def index_directory(directory, labels, formats, class_names=None, shuffle=True, 
         raise FileNotFoundError(
             f"Directory not found: '{directory}'. Check the path (it is relative to {os.getcwd()})."
         )
-    if labels == "inferred":
-        subdirs = [d for d in sorted(os.listdir(directory))
-                   if os.path.isdir(os.path.join(directory, d)) and not d.startswith(".")]  # fmt: skip
-        if class_names is not None:
-            unknown = [name for name in class_names if name not in subdirs]
-            if unknown:
-                raise ValueError(
-                    f"class_names {list(class_names)} do not match the subdirectories of '{directory}': no "
-                    f"subdirectory named {unknown}. The subdirectories are {subdirs}; pass class_names from them "
-                    f"(or leave class_names=None to use them all)."
-                )
-            subdirs = list(class_names)
-    elif class_names is not None:
+    subdirs = _class_subdirs(directory, class_names) if labels == "inferred" else [""]
+    if labels != "inferred" and class_names is not None:
         raise ValueError(
             f"class_names can only be given with labels='inferred' (class names come from the subdirectories). "
             f"Received: labels={'None' if labels is None else 'a list'}, class_names={class_names}"
         )
-    else:
-        subdirs = [""]
     paths, label_list = [], []
     for index, subdir in enumerate(subdirs):
         for path in _walk_files(os.path.join(directory, subdir), formats, follow_links):
             paths.append(path)
             label_list.append(index)
-    if labels == "inferred":
-        labels, class_names = np.asarray(label_list, dtype="int32"), list(subdirs)
-    elif labels is not None:
-        if len(labels) != len(paths):
-            raise ValueError(
-                f"labels has {len(labels)} entries but '{directory}' holds {len(paths)} {kind}. Pass one label per "
-                f"file, in sorted path order (sorted(os.walk(directory))), or labels='inferred' to take the labels "
-                f"from the subdirectory names."
-            )
-        class_names = [str(label) for label in sorted(set(labels))]
-        labels = np.asarray(labels)
-    else:
-        class_names = None
+    labels, class_names = _file_labels(labels, label_list, subdirs, len(paths), directory, kind)
     if verbose:
         found = "" if labels is None else f" belonging to {len(class_names)} classes"
         print(f"Found {len(paths)} files{found}.")
@@ -435,6 +410,28 @@ def index_directory(directory, labels, formats, class_names=None, shuffle=True, 
         if labels is not None:
             np.random.RandomState(seed).shuffle(labels)
     return paths, labels, class_names
+
+
+def check_label_args(labels, label_mode, class_names, kind="image"):
+    """Keras's checks of `labels` / `label_mode` / `class_names`; returns them with `None` meaning no labels."""
+    if labels not in ("inferred", None):
+        if not isinstance(labels, (list, tuple, np.ndarray)):
+            raise ValueError(
+                f"labels must be 'inferred' (from the subdirectory names), None (no labels) or a list of integer "
+                f"labels, one per {kind} file. Received: labels={labels!r}"
+            )
+        if class_names:
+            raise ValueError(
+                f"class_names can only be given with labels='inferred'. Received: labels=[...], "
+                f"class_names={class_names}"
+            )
+    if label_mode not in ("int", "categorical", "binary", None):
+        raise ValueError(
+            f'label_mode must be "int", "categorical", "binary" or None. Received: label_mode={label_mode!r}'
+        )
+    if labels is None or label_mode is None:
+        return None, None
+    return labels, label_mode
 
 
 def check_validation_split_arg(validation_split, subset, shuffle, seed):
@@ -483,6 +480,36 @@ def encode_labels(labels, label_mode, num_classes):
     if label_mode == "categorical":
         return np.eye(num_classes, dtype="float32")[labels]
     return labels.astype("float32")[:, None]
+
+
+def _file_labels(labels, inferred, subdirs, num_files, directory, kind):
+    """`(labels, class_names)`: inferred from the subdirectories, checked user labels, or `(None, None)`."""
+    if labels == "inferred":
+        return np.asarray(inferred, dtype="int32"), list(subdirs)
+    if labels is None:
+        return None, None
+    if len(labels) != num_files:
+        raise ValueError(
+            f"labels has {len(labels)} entries but '{directory}' holds {num_files} {kind}. Pass one label per "
+            f"file, in sorted path order (sorted(os.walk(directory))), or labels='inferred' to take the labels "
+            f"from the subdirectory names."
+        )
+    return np.asarray(labels), [str(label) for label in sorted(set(labels))]
+
+
+def _class_subdirs(directory, class_names):
+    subdirs = [d for d in sorted(os.listdir(directory))
+               if os.path.isdir(os.path.join(directory, d)) and not d.startswith(".")]  # fmt: skip
+    if class_names is None:
+        return subdirs
+    unknown = [name for name in class_names if name not in subdirs]
+    if unknown:
+        raise ValueError(
+            f"class_names {list(class_names)} do not match the subdirectories of '{directory}': no "
+            f"subdirectory named {unknown}. The subdirectories are {subdirs}; pass class_names from them "
+            f"(or leave class_names=None to use them all)."
+        )
+    return list(class_names)
 
 
 def _walk_files(directory, formats, follow_links):

@@ -168,23 +168,7 @@ def _paths_to_dataset(paths, labels, image_size, num_channels, color_mode, label
 
 
 def _check_args(labels, label_mode, class_names, color_mode):
-    if labels not in ("inferred", None):
-        if not isinstance(labels, (list, tuple, np.ndarray)):
-            raise ValueError(
-                f"labels must be 'inferred' (from the subdirectory names), None (no labels) or a list of integer "
-                f"labels, one per image file. Received: labels={labels!r}"
-            )
-        if class_names:
-            raise ValueError(
-                f"class_names can only be given with labels='inferred'. Received: labels=[...], "
-                f"class_names={class_names}"
-            )
-    if label_mode not in ("int", "categorical", "binary", None):
-        raise ValueError(
-            f'label_mode must be "int", "categorical", "binary" or None. Received: label_mode={label_mode!r}'
-        )
-    if labels is None or label_mode is None:
-        labels, label_mode = None, None
+    labels, label_mode = dataset_utils.check_label_args(labels, label_mode, class_names, "image")
     if color_mode not in CHANNELS:
         raise ValueError(f'color_mode must be "rgb", "rgba" or "grayscale". Received: color_mode={color_mode!r}')
     return labels, label_mode, CHANNELS[color_mode]

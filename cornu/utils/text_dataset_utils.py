@@ -4,7 +4,6 @@ import numpy as np
 
 from cornu.utils import dataset_utils
 from cornu.utils.dataset_utils import Dataset
-from cornu.utils.image_dataset_utils import _check_args
 
 __all__ = ["text_dataset_from_directory"]
 
@@ -61,7 +60,7 @@ def text_dataset_from_directory(
     >>> texts.tolist(), labels.tolist(), ds.class_names
     (['awful', 'great film'], [0, 1], ['neg', 'pos'])
     """
-    labels, label_mode, _ = _check_args(labels, label_mode, class_names, "rgb")
+    labels, label_mode = dataset_utils.check_label_args(labels, label_mode, class_names, "text")
     if format not in ("tf", "grain"):
         raise ValueError(f'format must be "tf" or "grain". Received: format={format!r}')
     dataset_utils.check_validation_split_arg(validation_split, subset, shuffle, seed)
