@@ -118,11 +118,13 @@ def image_dataset_from_directory(
     subsets = ["training", "validation"] if subset == "both" else [subset]
     datasets = []
     for name in subsets:
+        # As in Keras: subset="both" leaves the validation half in order; a lone subset shuffles as asked.
+        subset_shuffle = shuffle and not (subset == "both" and name == "validation")
         subset_paths, subset_labels = dataset_utils.training_or_validation_split(
             paths, labels, validation_split, name, verbose
         )
         _check_found(subset_paths, directory, name)
-        dataset = _paths_to_dataset(subset_paths, subset_labels, shuffle=shuffle and name != "validation", **options)
+        dataset = _paths_to_dataset(subset_paths, subset_labels, shuffle=subset_shuffle, **options)
         dataset.class_names = class_names
         datasets.append(dataset)
     return tuple(datasets) if subset == "both" else datasets[0]

@@ -77,6 +77,8 @@ def text_dataset_from_directory(
     subsets = ["training", "validation"] if subset == "both" else [subset]
     datasets = []
     for name in subsets:
+        # As in Keras: subset="both" leaves the validation half in order; a lone subset shuffles as asked.
+        subset_shuffle = shuffle and not (subset == "both" and name == "validation")
         subset_paths, subset_labels = dataset_utils.training_or_validation_split(
             paths, labels, validation_split, name, verbose
         )
@@ -88,7 +90,7 @@ def text_dataset_from_directory(
         encoded = None if label_mode is None else dataset_utils.encode_labels(subset_labels, label_mode,
                                                                              len(class_names))  # fmt: skip
         dataset = Dataset(len(subset_paths), _loader(subset_paths, encoded, max_length), batch_size=batch_size,
-                          shuffle=shuffle and name != "validation", seed=seed)  # fmt: skip
+                          shuffle=subset_shuffle, seed=seed)  # fmt: skip
         dataset.class_names, dataset.file_paths = class_names, list(subset_paths)
         datasets.append(dataset)
     return tuple(datasets) if subset == "both" else datasets[0]

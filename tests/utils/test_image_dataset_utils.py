@@ -191,3 +191,12 @@ def test_image_dataset_reads_ahead_in_threads_with_the_same_batches(folder):
     ds.workers = 3
     threaded = [y.tolist() for _, y in batches_in_order(ds, range(len(ds)))]
     assert threaded == [y.tolist() for _, y in ds]
+
+
+def test_validation_half_of_both_is_in_order_but_a_lone_subset_shuffles(folder):
+    kwargs = dict(image_size=(2, 2), validation_split=0.5, seed=1, verbose=False, batch_size=None)
+    _, val = image_dataset_from_directory(folder, subset="both", **kwargs)
+    assert [int(i) for i in val._order] == list(range(len(val)))
+    alone = image_dataset_from_directory(folder, subset="validation", **kwargs)
+    assert alone.file_paths == val.file_paths and sorted(alone._order.tolist()) == list(range(len(alone)))
+    assert alone._order.tolist() != list(range(len(alone)))
