@@ -107,6 +107,12 @@ def _plain_layer(class_name, config, where):
             f"{where} holds a Keras 1 {class_name} layer ('{config.get('name')}'), which Keras 2 removed and cornu "
             f"does not have. Rebuild that part of the model with {_GONE[class_name]} and load the weights by name."
         )
+    if class_name == "Merge" and config.get("layers"):
+        raise ValueError(
+            f"{where} holds a Keras 1 Merge of whole models ('{config.get('name')}') inside a Sequential, which "
+            f"Keras 2 removed and cornu does not rebuild. Rewrite it with the functional API "
+            f"(concatenate([a.output, b.output])) and load the weights by name."
+        )
     if class_name == "Merge":
         class_name, config = _merge(config, where)
     class_name = _CLASSES.get(class_name, class_name)

@@ -13,6 +13,7 @@ import warnings
 
 import numpy as np
 
+from cornu.saving.compile_config import compile_from_config, serialize_compile_config
 from cornu.saving.registry import GLOBAL_CUSTOM_OBJECTS, get_registered_name, resolve_class
 from cornu.utils import tree
 
@@ -27,8 +28,6 @@ __all__ = [
 ]
 
 _TENSOR = "__keras_tensor__"
-# Optimizer config keys of tf.keras 2.11+ that change nothing in the update (their files carry them).
-_TF_KERAS_ONLY = ("jit_compile", "is_legacy_optimizer")
 # Keys Keras writes into lookup layer configs that cornu's lookup layers take through **kwargs (and set aside).
 _TAKEN_BY_KWARGS = ("vocabulary_size", "oov_method")
 
@@ -215,7 +214,13 @@ def deserialize_layer(config, custom_objects=None, safe_mode=True, where="the co
         layer = _functional_from_config(inner, custom_objects, safe_mode, where)
     else:
         layer = _plain_from_config(cls, config, custom_objects, safe_mode, where)
-        _build_from_config(layer, config)
+        try:
+            _build_from_config(layer, config)
+        except (TypeError, ValueError, KeyError, RuntimeError) as error:
+            raise ValueError(
+                f"{where}: layer '{layer.name}' ({config['class_name']}) cannot be built from its build_config "
+                f"{config.get('build_config')!r}: {error}"
+            ) from error
     return layer
 
 
@@ -423,92 +428,6 @@ def _decode_node(node, outputs):
         kwargs = dict(node[0][3]) if node and len(node[0]) > 3 and node[0][3] else {}
         args = [tensors[0] if len(tensors) == 1 else tensors]
     return None if missing else (args, kwargs)
-
-
-# --------------------------------------------------------------------------------------------------- compile
-def serialize_compile_config(model):
-    """Keras's `compile_config` of a compiled model (optimizer, loss, metrics, ...), or `{}`."""
-    from cornu import optimizers
-
-    if not getattr(model, "compiled", False):
-        return {}
-    loss = model._compiled_loss
-    metrics = model._compiled_metrics
-    options = getattr(model, "_compile_options", {})
-    return {
-        "optimizer": optimizers.serialize(model.optimizer),
-        "loss": _map_callables(loss.spec, _serialize_loss),
-        "loss_weights": _jsonable(loss.weights_spec),
-        "metrics": _map_callables(metrics.spec, _serialize_metric),
-        "weighted_metrics": _map_callables(metrics.weighted_spec, _serialize_metric),
-        "run_eagerly": options.get("run_eagerly", False),
-        "steps_per_execution": options.get("steps_per_execution", 1),
-        "jit_compile": False,
-    }
-
-
-def _map_callables(spec, fn):
-    if spec is None or isinstance(spec, str):
-        return spec
-    if isinstance(spec, dict):
-        return {k: _map_callables(v, fn) for k, v in spec.items()}
-    if isinstance(spec, (list, tuple)):
-        return [_map_callables(v, fn) for v in spec]
-    return fn(spec)
-
-
-def _serialize_loss(loss):
-    from cornu import losses
-
-    return losses.serialize(loss)
-
-
-def _serialize_metric(metric):
-    from cornu import metrics
-
-    return metrics.serialize(metric)
-
-
-def compile_from_config(model, config, custom_objects=None):
-    """Compiles `model` as `serialize_compile_config` (or Keras) recorded it."""
-    from cornu import losses, metrics, optimizers
-
-    if not config:
-        return
-    custom = dict(custom_objects or {})
-    optimizer = config.get("optimizer") or config.get("optimizer_config") or "rmsprop"
-    if isinstance(optimizer, dict):
-        inner = {
-            k: v
-            for k, v in (optimizer.get("config") or {}).items()
-            if k not in _TF_KERAS_ONLY and not (k == "decay" and v == 0)  # a file cannot "remove" Keras 2's default
-        }
-        optimizer = optimizers.deserialize({**optimizer, "config": inner}, custom_objects=custom)
-
-    def loss(value):
-        return value if isinstance(value, str) and value not in custom else losses.deserialize(value, custom)
-
-    def metric(value):
-        return value if isinstance(value, str) and value not in custom else metrics.deserialize(value, custom)
-
-    model.compile(
-        optimizer=optimizer,
-        loss=_map_configs(config.get("loss"), loss),
-        loss_weights=config.get("loss_weights"),
-        metrics=_map_configs(config.get("metrics"), metric),
-        weighted_metrics=_map_configs(config.get("weighted_metrics"), metric),
-        steps_per_execution=config.get("steps_per_execution", 1),
-    )
-
-
-def _map_configs(spec, fn):
-    if spec is None:
-        return None
-    if isinstance(spec, dict) and "class_name" not in spec:
-        return {k: _map_configs(v, fn) for k, v in spec.items()}
-    if isinstance(spec, list):
-        return [_map_configs(v, fn) for v in spec]
-    return fn(spec)
 
 
 # --------------------------------------------------------------------------------------------------- JSON

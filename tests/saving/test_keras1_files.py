@@ -329,6 +329,10 @@ def test_keras1_errors_name_the_file(tmp_path, rng):
     k1.write_model(tmp_path / "hw.h5", highway, [("highway_1", [])])
     with pytest.raises(ValueError, match=r"hw\.h5.*Keras 1 Highway layer \('highway_1'\).*removed"):
         saving.load_model(tmp_path / "hw.h5")
+    nested = k1.sequential([layer("Merge", "merge_1", layers=[k1.sequential([]), k1.sequential([])], mode="concat")])
+    k1.write_model(tmp_path / "nested.h5", nested, [("merge_1", [])])
+    with pytest.raises(ValueError, match=r"nested\.h5.*Merge of whole models.*functional API"):
+        saving.load_model(tmp_path / "nested.h5")
     model = Sequential([Input((5, 3)), GRU(2)])
     k1.write_weights(tmp_path / "bad.h5", [("lstm_1", [(f"W_{i}", _f(rng, 7, 7)) for i in range(12)])])
     with pytest.raises(ValueError, match=r"bad\.h5.*layer 'gru\w*' has 3 weights.*'lstm_1' has 12"):

@@ -42,6 +42,17 @@ def test_layer_alone_is_rebuilt_from_shapes_dict():
     assert [tuple(w.shape) for w in layer.weights][:2] == [(6, 2, 3), (2, 3)]
 
 
+def test_bad_build_config_names_the_file():
+    config = {
+        "module": "keras.layers",
+        "class_name": "MultiHeadAttention",
+        "config": {"num_heads": 2, "key_dim": 3, "name": "mha"},
+        "build_config": {"shapes_dict": {"query_shape": [None, 4, 6], "queries_shape": [None, 4, 6]}},
+    }
+    with pytest.raises(ValueError, match=r"b\.keras.*'mha'.*cannot be built from its build_config"):
+        saving.deserialize_layer(config, where="'b.keras'")
+
+
 # --------------------------------------------------------------------------------------------- assets
 def test_string_lookup_vocabulary_round_trips_through_assets(tmp_path):
     layer = StringLookup()
