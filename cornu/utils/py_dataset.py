@@ -96,6 +96,17 @@ def batches_in_order(dataset, indices):
     >>> list(batches_in_order([10, 20, 30], [2, 0]))
     [30, 10]
     """
+    try:
+        yield from _in_order(dataset, indices)
+    except IndexError as error:
+        raise IndexError(
+            f"{type(dataset).__name__}.__getitem__ raised IndexError ({error}) for a batch index below its "
+            f"__len__() = {len(dataset)}. __len__ must return the number of batches (e.g. "
+            f"math.ceil(len(self.x) / self.batch_size)), not the number of samples."
+        ) from error
+
+
+def _in_order(dataset, indices):
     workers = getattr(dataset, "workers", 1)
     if workers <= 1:
         yield from (dataset[i] for i in indices)

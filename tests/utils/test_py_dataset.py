@@ -76,3 +76,25 @@ def test_subclass_that_forgets_super_init_still_works():
 
     assert (Bare().workers, Bare().max_queue_size, Bare().num_batches) == (1, 10, 2)
     assert [int(b[0, 0]) for b in Bare()] == [0, 1]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_len_that_counts_samples_instead_of_batches_is_explained(workers):
+    class Overcounting(PyDataset):
+        def __init__(self):
+            super().__init__(workers=workers)
+            self.x = np.arange(8, dtype="float32").reshape(8, 1)
+
+        def __len__(self):
+            return len(self.x)  # the mistake: samples, not batches of 4
+
+        def __getitem__(self, index):
+            if index >= 2:
+                raise IndexError("list index out of range")
+            batch = self.x[4 * index : 4 * index + 4]
+            return batch, batch
+
+    model = cornu.Sequential([cornu.layers.Dense(1, input_shape=(1,))])
+    model.compile(optimizer="sgd", loss="mse")
+    with pytest.raises(IndexError, match=r"__len__\(\) = 8.*number of batches"):
+        model.fit(Overcounting(), epochs=1, verbose=0)
