@@ -17,8 +17,9 @@ import warnings
 
 import torch
 
-__all__ = ["CompiledSteps", "resolve_jit_compile", "STATIC_SIGNATURES", "CUDA_GRAPH_MAX_PARAMS"]
+__all__ = ["CompiledSteps", "resolve_jit_compile", "BACKEND", "STATIC_SIGNATURES", "CUDA_GRAPH_MAX_PARAMS"]
 
+BACKEND = "inductor"  # torch.compile's backend; tests use "aot_eager" (same capture, no code generation: fast)
 STATIC_SIGNATURES = 3
 CUDA_GRAPH_MAX_PARAMS = 20_000_000
 
@@ -99,7 +100,7 @@ class _ShapeCache:
 
     def __init__(self, function, mode):
         self.function, self.mode = function, mode
-        self.static = torch.compile(function, dynamic=False, mode=mode)
+        self.static = _compile(function, dynamic=False, mode=mode)
         self.dynamic = None
         self.seen = set()
         self.new_signature = False
@@ -111,8 +112,14 @@ class _ShapeCache:
             self.seen.add(signature)
             return self.static(*args)
         if self.dynamic is None:
-            self.dynamic = torch.compile(self.function, dynamic=True, mode=self.mode)
+            self.dynamic = _compile(self.function, dynamic=True, mode=self.mode)
         return self.dynamic(*args)
+
+
+def _compile(function, dynamic, mode):
+    if BACKEND != "inductor":  # `mode` is inductor's option
+        return torch.compile(function, dynamic=dynamic, backend=BACKEND)
+    return torch.compile(function, dynamic=dynamic, mode=mode)
 
 
 def _predict_call(model, x):
