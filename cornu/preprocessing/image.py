@@ -293,6 +293,11 @@ class Iterator(PyDataset):
 
     With a `seed`, `np.random` is reseeded with `seed + batches served` before each batch, as in Keras, so a seed
     reproduces the order and the augmentations.
+
+    Example:
+    >>> it = ImageDataGenerator().flow(np.zeros((5, 2, 2, 1)), batch_size=2)
+    >>> len(it), [len(next(it)) for _ in range(4)]  # next() goes round forever
+    (3, [2, 2, 1, 2])
     """
 
     white_list_formats = ("png", "jpg", "jpeg", "bmp", "ppm", "tif", "tiff")
@@ -370,6 +375,13 @@ class NumpyArrayIterator(Iterator):
     Batches are `x`, `(x, y)` or `(x, y, sample_weight)`; `x` may be `(images, other_inputs)` to pass extra inputs
     through unchanged. With `subset`, the generator's `validation_split` takes the FIRST part of the arrays for
     validation, as in Keras.
+
+    Example:
+    >>> it = NumpyArrayIterator(np.arange(6.0).reshape(3, 1, 2, 1), np.array([0, 1, 2]), ImageDataGenerator(),
+    ...                         batch_size=2)
+    >>> x, y = it[1]
+    >>> x.ravel().tolist(), y.tolist()
+    ([4.0, 5.0], [2])
     """
 
     def __init__(self, x, y, image_data_generator, batch_size=32, shuffle=False, sample_weight=None, seed=None,
@@ -423,6 +435,18 @@ class DirectoryIterator(Iterator):
     `.bmp`, `.ppm`, `.tif` and `.tiff` files in sorted order. With `subset`, the generator's `validation_split`
     takes the FIRST fraction of each class's files for validation, as in Keras. Images are read when their batch is
     asked for.
+
+    Example:
+    >>> import os, tempfile
+    >>> root = tempfile.mkdtemp()
+    >>> for name in ("cat", "dog"):
+    ...     os.makedirs(os.path.join(root, name))
+    ...     save_img(os.path.join(root, name, "1.png"), np.zeros((4, 4, 3)))
+    >>> it = ImageDataGenerator(rescale=1 / 255).flow_from_directory(root, target_size=(2, 2), shuffle=False)
+    Found 2 images belonging to 2 classes.
+    >>> x, y = it[0]
+    >>> x.shape, y.tolist(), it.class_indices
+    ((2, 2, 2, 3), [[1.0, 0.0], [0.0, 1.0]], {'cat': 0, 'dog': 1})
     """
 
     allowed_class_modes = ("categorical", "binary", "sparse", "input", None)

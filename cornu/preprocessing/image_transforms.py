@@ -123,7 +123,13 @@ def flip_axis(x, axis):
 
 def random_rotation(x, rg, row_axis=1, col_axis=2, channel_axis=0, fill_mode="nearest", cval=0.0,
                     interpolation_order=1):  # fmt: skip
-    """Rotates by an angle drawn uniformly from `[-rg, rg]` degrees (with `np.random`)."""
+    """Rotates by an angle drawn uniformly from `[-rg, rg]` degrees (with `np.random`).
+
+    Example:
+    >>> np.random.seed(0)
+    >>> float(random_rotation(np.ones((4, 4, 1)), 45, row_axis=0, col_axis=1, channel_axis=2).min())  # "nearest" fill
+    1.0
+    """
     theta = np.random.uniform(-rg, rg)
     return apply_affine_transform(x, theta=theta, row_axis=row_axis, col_axis=col_axis, channel_axis=channel_axis,
                                   fill_mode=fill_mode, cval=cval, order=interpolation_order)  # fmt: skip
@@ -131,7 +137,13 @@ def random_rotation(x, rg, row_axis=1, col_axis=2, channel_axis=0, fill_mode="ne
 
 def random_shift(x, wrg, hrg, row_axis=1, col_axis=2, channel_axis=0, fill_mode="nearest", cval=0.0,
                  interpolation_order=1):  # fmt: skip
-    """Shifts by fractions of the height (drawn from `[-hrg, hrg]`) and width (from `[-wrg, wrg]`)."""
+    """Shifts by fractions of the height (drawn from `[-hrg, hrg]`) and width (from `[-wrg, wrg]`).
+
+    Example:
+    >>> np.random.seed(0)
+    >>> random_shift(np.ones((4, 6, 3)), 0.2, 0.1, row_axis=0, col_axis=1, channel_axis=2).shape
+    (4, 6, 3)
+    """
     dy = np.random.uniform(-hrg, hrg) * x.shape[row_axis]
     dx = np.random.uniform(-wrg, wrg) * x.shape[col_axis]
     return apply_affine_transform(x, tx=dx, ty=dy, row_axis=row_axis, col_axis=col_axis, channel_axis=channel_axis,
@@ -140,7 +152,13 @@ def random_shift(x, wrg, hrg, row_axis=1, col_axis=2, channel_axis=0, fill_mode=
 
 def random_shear(x, intensity, row_axis=1, col_axis=2, channel_axis=0, fill_mode="nearest", cval=0.0,
                  interpolation_order=1):  # fmt: skip
-    """Shears by an angle drawn uniformly from `[-intensity, intensity]` degrees."""
+    """Shears by an angle drawn uniformly from `[-intensity, intensity]` degrees.
+
+    Example:
+    >>> np.random.seed(0)
+    >>> float(random_shear(np.full((3, 3, 1), 2.0), 20, row_axis=0, col_axis=1, channel_axis=2).max())
+    2.0
+    """
     shear = np.random.uniform(-intensity, intensity)
     return apply_affine_transform(x, shear=shear, row_axis=row_axis, col_axis=col_axis, channel_axis=channel_axis,
                                   fill_mode=fill_mode, cval=cval, order=interpolation_order)  # fmt: skip
@@ -148,7 +166,13 @@ def random_shear(x, intensity, row_axis=1, col_axis=2, channel_axis=0, fill_mode
 
 def random_zoom(x, zoom_range, row_axis=1, col_axis=2, channel_axis=0, fill_mode="nearest", cval=0.0,
                 interpolation_order=1):  # fmt: skip
-    """Zooms by factors `zx, zy` drawn uniformly from `zoom_range = (lower, upper)`."""
+    """Zooms by factors `zx, zy` drawn uniformly from `zoom_range = (lower, upper)`.
+
+    Example:
+    >>> img = np.arange(9.0).reshape(3, 3, 1)
+    >>> bool((random_zoom(img, (1, 1), row_axis=0, col_axis=1, channel_axis=2) == img).all())  # (1, 1): unchanged
+    True
+    """
     if len(zoom_range) != 2:
         raise ValueError(f"zoom_range must be two floats (lower, upper). Received: zoom_range={zoom_range}")
     zx, zy = (1, 1) if tuple(zoom_range) == (1, 1) else np.random.uniform(zoom_range[0], zoom_range[1], 2)
@@ -157,12 +181,23 @@ def random_zoom(x, zoom_range, row_axis=1, col_axis=2, channel_axis=0, fill_mode
 
 
 def random_channel_shift(x, intensity_range, channel_axis=0):
-    """`apply_channel_shift` with an intensity drawn from `[-intensity_range, intensity_range]`."""
+    """`apply_channel_shift` with an intensity drawn from `[-intensity_range, intensity_range]`.
+
+    Example:
+    >>> np.random.seed(0)
+    >>> random_channel_shift(np.array([[[0.0, 10.0]]]), 5.0, channel_axis=2).round(3).tolist()
+    [[[0.488, 10.0]]]
+    """
     return apply_channel_shift(x, np.random.uniform(-intensity_range, intensity_range), channel_axis)
 
 
 def random_brightness(x, brightness_range, scale=True):
-    """`apply_brightness_shift` with a factor drawn from `brightness_range = (lower, upper)`."""
+    """`apply_brightness_shift` with a factor drawn from `brightness_range = (lower, upper)`.
+
+    Example:
+    >>> random_brightness(np.full((1, 1, 3), 100.0), (2.0, 2.0), scale=False).tolist()
+    [[[200.0, 200.0, 200.0]]]
+    """
     if len(brightness_range) != 2:
         raise ValueError(f"brightness_range must be two floats (lower, upper). Received: {brightness_range}")
     return apply_brightness_shift(x, np.random.uniform(brightness_range[0], brightness_range[1]), scale)
