@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 import torch
 
-from cornu import backend
+from cornu import backend, distribute
 from cornu.callbacks.callback_list import CallbackList
 from cornu.callbacks.history import History
 from cornu.callbacks.progbar_logger import ProgbarLogger
@@ -261,7 +261,8 @@ class Trainer:
         return results
 
     def _logs(self, prefix=""):
-        return Logs((prefix + name, _to_python(value)) for name, value in sorted(self._results().items()))
+        with distribute.current().synced(self.metrics):  # under torchrun: the values over all ranks
+            return Logs((prefix + name, _to_python(value)) for name, value in sorted(self._results().items()))
 
     # ------------------------------------------------------------------ fit
     @legacy_method("Model.fit")
@@ -330,6 +331,9 @@ class Trainer:
                 stacklevel=2,
             )
         verbose = 1 if verbose == "auto" else verbose
+        strategy = distribute.current()  # under torchrun: this rank's part of each batch; rank 0 alone writes
+        data, val_data = strategy.shard(data, training=True), strategy.shard(val_data)
+        callbacks, verbose = strategy.callbacks(callbacks, verbose)
         steps = steps_per_epoch or data.steps
         history = History()
         callback_list = CallbackList(
@@ -340,7 +344,7 @@ class Trainer:
         self._initial_epoch = None  # a callback (BackupAndRestore) may set it in on_train_begin, to resume
         callback_list.on_train_begin()
         start = self._initial_epoch or initial_epoch
-        with backend.denormals_flushed():
+        with backend.denormals_flushed(), strategy.training(self):
             logs = self._run_epochs(batches, val_data, state, callback_list, range(start, epochs), validation_freq)
         callback_list.on_train_end(logs)
         return history
@@ -434,6 +438,9 @@ class Trainer:
         self._check_data(data, first)
         state = (None,) + self._training_state()[1:]
         verbose = 1 if verbose == "auto" else verbose
+        strategy = distribute.current()
+        data = strategy.shard(data)
+        callbacks, verbose = strategy.callbacks(callbacks, verbose)
         callback_list = CallbackList(
             _with_defaults(callbacks, None, verbose, stage="test"),
             model=self,
@@ -465,6 +472,9 @@ class Trainer:
         data = make_data(x, batch_size=batch_size, steps=steps, with_targets=False, check=False)
         steps_total = data.steps
         verbose = (1 if (steps_total or 2) > 1 else 0) if verbose == "auto" else verbose
+        strategy = distribute.current()
+        data = strategy.shard(data)
+        callbacks, verbose = strategy.callbacks(callbacks, verbose)
         callback_list = CallbackList(
             _with_defaults(callbacks, None, verbose, stage="predict"),
             model=self,
@@ -487,6 +497,7 @@ class Trainer:
                 if wants_end:
                     callback_list.on_predict_batch_end(step, {"outputs": outputs[-1]})
         callback_list.on_predict_end()
+        outputs = strategy.gather(outputs, data)  # under torchrun: every rank's outputs, in sample order
         if not outputs:
             raise ValueError("predict() received no data: the input yielded no batches.")
         return _concatenate(outputs)
