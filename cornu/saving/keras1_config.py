@@ -115,6 +115,8 @@ def _plain_layer(class_name, config, where):
         )
     if class_name == "Merge":
         class_name, config = _merge(config, where)
+    if class_name == "Lambda":
+        config = _lambda(config, where)
     class_name = _CLASSES.get(class_name, class_name)
     for key in ("layer", "cell"):  # TimeDistributed and Bidirectional wrap a layer config
         if isinstance(config.get(key), dict):
@@ -137,6 +139,25 @@ def _merge(config, where):
     elif axis_key == "dot_axes":
         out.update(axes=config.get("dot_axes", -1), normalize=mode == "cos")
     return class_name, out
+
+
+def _lambda(config, where):
+    """Keras 1's Lambda names its function (`function_type='function'`: found through custom_objects) or holds its
+    bytecode (`'lambda'`: Python 2's as often as not, so never loaded)."""
+    out = {"name": config.get("name"), "arguments": config.get("arguments") or {}}
+    for key in ("function", "output_shape"):
+        kind, value = config.get(f"{key}_type", "raw"), config.get(key)
+        if kind == "lambda":
+            raise ValueError(
+                f"{where}: Lambda layer '{config.get('name')}' holds its {key} as Keras 1 bytecode (a Python lambda, "
+                f"often Python 2's), which cornu never runs. Build the model in code with Lambda(your_function) and "
+                f"load the weights with model.load_weights(path, by_name=True)."
+            )
+        if kind == "function":
+            value = {"module": "builtins", "class_name": "function", "config": value, "registered_name": "function"}
+        if value is not None:
+            out[key] = value
+    return out
 
 
 def _arguments(class_name, config, where):

@@ -289,6 +289,53 @@ def test_keras1_functional_model_with_merge(tmp_path, rng):
     assert [type(layer).__name__ for layer in model.layers[4:6]] == ["Add", "Concatenate"]
 
 
+def test_keras1_convolution1d_and_named_lambda(tmp_path, rng):
+    kernel, bias = (
+        _f(rng, 3, 1, 2, 4),
+        _f(rng, 4),
+    )  # Keras 1.2's Convolution1D: (filter_length, 1, input_dim, nb_filter)
+    config = k1.sequential(
+        [
+            layer(
+                "Convolution1D",
+                "convolution1d_1",
+                batch_input_shape=[None, 6, 2],
+                input_dtype="float32",
+                nb_filter=4,
+                filter_length=3,
+                init="uniform",
+                activation="linear",
+                border_mode="valid",
+                subsample_length=1,
+                W_regularizer=None,
+                b_regularizer=None,
+                activity_regularizer=None,
+                W_constraint=None,
+                b_constraint=None,
+                bias=True,
+                input_dim=2,
+                input_length=6,
+            ),  # fmt: skip
+            layer(
+                "Lambda",
+                "lambda_1",
+                function="square",
+                function_type="function",
+                output_shape=None,
+                output_shape_type="raw",
+                arguments={},
+            ),  # fmt: skip
+        ]
+    )
+    k1.write_model(tmp_path / "c1.h5", config, [("convolution1d_1", [("W", kernel), ("b", bias)]), ("lambda_1", [])])
+    with pytest.raises(ValueError, match=r"c1\.h5.*lambda_1.*'square'.*custom_objects"):
+        _load(tmp_path / "c1.h5")
+    model = _load(tmp_path / "c1.h5", custom_objects={"square": lambda t: t * t})
+    x = _f(rng, 2, 6, 2).astype("float64")
+    conv = sum(np.einsum("ntc,co->nto", x[:, a : a + 4], kernel[a, 0]) for a in range(3)) + bias
+    np.testing.assert_allclose(_predict(model, x), conv**2, atol=1e-4)
+
+
 def test_keras1_weights_only_file_into_a_modern_model(tmp_path, rng):
     kernel_th, bias, w, b = _f(rng, 4, 2, 3, 3), _f(rng, 4), _f(rng, 36, 3), _f(rng, 3)
     weights = [("convolution2d_1", [("W", kernel_th), ("b", bias)]), ("maxpooling2d_1", []), ("flatten_1", []),
@@ -325,6 +372,10 @@ def test_keras1_errors_name_the_file(tmp_path, rng):
     k1.write_model(tmp_path / "lam.h5", config, [("merge_1", [])])
     with pytest.raises(ValueError, match=r"lam\.h5.*Merge layer 'merge_1'.*Python function.*Lambda"):
         saving.load_model(tmp_path / "lam.h5")
+    code = k1.sequential([layer("Lambda", "lambda_1", function="\\x63\\x00", function_type="lambda", arguments={})])
+    k1.write_model(tmp_path / "code.h5", code, [("lambda_1", [])])
+    with pytest.raises(ValueError, match=r"code\.h5.*'lambda_1'.*bytecode.*never runs"):
+        saving.load_model(tmp_path / "code.h5", safe_mode=False)
     highway = k1.sequential([layer("Highway", "highway_1")])
     k1.write_model(tmp_path / "hw.h5", highway, [("highway_1", [])])
     with pytest.raises(ValueError, match=r"hw\.h5.*Keras 1 Highway layer \('highway_1'\).*removed"):

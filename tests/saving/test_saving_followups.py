@@ -1,9 +1,11 @@
 """`.keras` details: `build_config` from `get_build_config()`, adapted vocabularies and statistics in `assets/` and the
 weights file, and user-defined activation functions saved by name (loadable) instead of silently lost."""
 
+import io
 import json
 import zipfile
 
+import h5py
 import numpy as np
 import pytest
 
@@ -95,6 +97,53 @@ def test_integer_lookup_and_normalization_in_a_model_round_trip(tmp_path, rng):
     assert np.asarray(got[0]).tolist() == [[1, 2], [0, 3]]  # 5 (twice), then the ties 9, 7
     expected = (data[:2].astype("float64") - data.mean(0)) / np.sqrt(data.var(0))
     np.testing.assert_allclose(got[1], expected, atol=1e-4)
+
+
+def test_string_lookup_file_as_keras_writes_it(tmp_path):
+    """Keras 3 needs TensorFlow for StringLookup; this file has the config keys and paths its source writes
+    (`IndexLookup.get_config`, `save_assets` into `assets/<layer path>/vocabulary.txt`)."""
+    lookup = {
+        "module": "keras.layers",
+        "class_name": "StringLookup",
+        "registered_name": None,
+        "config": {
+            "name": "string_lookup",
+            "trainable": True,
+            "dtype": {
+                "module": "keras",
+                "class_name": "DTypePolicy",
+                "config": {"name": "int64"},
+                "registered_name": None,
+            },
+            "invert": False,
+            "max_tokens": None,
+            "num_oov_indices": 1,
+            "oov_token": "[UNK]",
+            "mask_token": None,
+            "output_mode": "int",
+            "sparse": False,
+            "pad_to_max_tokens": False,
+            "idf_weights": None,
+            "vocabulary": None,
+            "vocabulary_size": 4,
+            "oov_method": "floormod",
+            "salt": None,
+            "encoding": "utf-8",
+        },  # fmt: skip
+    }
+    config = {"module": "keras", "class_name": "Sequential", "registered_name": None,
+              "config": {"name": "sequential", "trainable": True, "layers": [lookup]}}  # fmt: skip
+    weights = io.BytesIO()
+    with h5py.File(weights, "w") as f:
+        f.create_group("layers/string_lookup/vars").attrs["name"] = "string_lookup"
+    with zipfile.ZipFile(tmp_path / "k.keras", "w") as archive:
+        archive.writestr("metadata.json", json.dumps({"keras_version": "3.15.1", "date_saved": "2026-01-01@00:00:00"}))
+        archive.writestr("config.json", json.dumps(config))
+        archive.writestr("model.weights.h5", weights.getvalue())
+        archive.writestr("assets/layers/string_lookup/vocabulary.txt", "[UNK]\nthe\ncat\ndog")
+    layer = saving.load_model(tmp_path / "k.keras").layers[0]
+    assert layer.get_vocabulary() == ["[UNK]", "the", "cat", "dog"]
+    assert layer(np.array([["dog"], ["the"], ["emu"]])).tolist() == [[3], [1], [0]]
 
 
 def test_missing_vocabulary_names_file_and_problem(tmp_path):
