@@ -124,3 +124,17 @@ def test_tf_keras_optimizer_layout_it_cannot_read_starts_fresh(tmp_path, rng):
     assert int(model.optimizer.get_weights()[0]) == 0
     x = _f(rng, 2, 4)
     np.testing.assert_allclose(model.predict(x, verbose=0), _reference(x, w1, b1, w2, b2), atol=1e-5)
+
+
+def test_tf_keras_file_missing_a_layer_names_file_and_path(tmp_path, rng):
+    w1, b1, _, _ = _mlp(rng)
+    layers = [tk.input_layer("input_1", (4,)), tk.dense("dense", 3, "relu", 4), tk.dense("dense_1", 2, "linear", 3)]
+    tk.write(
+        tmp_path / "cut.keras", tk.sequential("s", layers, [None, 4]), [("layers/dense", [w1, b1])], version="2.14.0"
+    )
+    with pytest.raises(ValueError, match=r"cut\.keras' has no weights for layer 'dense_1'.*'layers/dense_1/vars'"):
+        saving.load_model(tmp_path / "cut.keras")
+    weights = [("_layer_checkpoint_dependencies/dense", [w1, b1])]
+    tk.write(tmp_path / "cut13.keras", tk.sequential("s", layers, [None, 4]), weights, version="2.13.1")
+    with pytest.raises(ValueError, match=r"cut13\.keras.*'_layer_checkpoint_dependencies/dense_2/vars' is missing"):
+        saving.load_model(tmp_path / "cut13.keras")
