@@ -193,20 +193,54 @@ def _recurrent(class_name, name, units, extra):
                  dropout_W=0.0, dropout_U=0.0, **extra)  # fmt: skip
 
 
-def test_keras1_lstm_twelve_arrays(tmp_path, rng):
-    gates = {g: (_f(rng, 3, 4), _f(rng, 4, 4), _f(rng, 4)) for g in "icfo"}
-    config = k1.sequential([_recurrent("LSTM", "lstm_1", 4, {"forget_bias_init": "one"})])
-    arrays = [(f"{kind}_{g}", gates[g][j]) for g in "icfo" for j, kind in enumerate("WUb")]
-    k1.write_model(tmp_path / "lstm.h5", config, [("lstm_1", arrays)])
-    model = _load(tmp_path / "lstm.h5")
-    x = _f(rng, 2, 5, 3).astype("float64")
-    h, c = np.zeros((2, 4)), np.zeros((2, 4))
-    for t in range(5):
+def _lstm_reference(x, gates, units):
+    h, c = np.zeros((len(x), units)), np.zeros((len(x), units))
+    for t in range(x.shape[1]):
         pre = {g: x[:, t] @ gates[g][0] + h @ gates[g][1] + gates[g][2] for g in "icfo"}
         c = _hard_sigmoid(pre["f"]) * c + _hard_sigmoid(pre["i"]) * np.tanh(pre["c"])
         h = _hard_sigmoid(pre["o"]) * np.tanh(c)
-    np.testing.assert_allclose(_predict(model, x), h, atol=1e-5)
+    return h
+
+
+def _lstm_arrays(gates, prefix=""):
+    return [(f"{prefix}{kind}_{g}", gates[g][j]) for g in "icfo" for j, kind in enumerate("WUb")]
+
+
+def test_keras1_lstm_twelve_arrays(tmp_path, rng):
+    gates = {g: (_f(rng, 3, 4), _f(rng, 4, 4), _f(rng, 4)) for g in "icfo"}
+    config = k1.sequential([_recurrent("LSTM", "lstm_1", 4, {"forget_bias_init": "one"})])
+    k1.write_model(tmp_path / "lstm.h5", config, [("lstm_1", _lstm_arrays(gates))])
+    model = _load(tmp_path / "lstm.h5")
+    x = _f(rng, 2, 5, 3).astype("float64")
+    np.testing.assert_allclose(_predict(model, x), _lstm_reference(x, gates, 4), atol=1e-5)
     assert model.layers[0].get_weights()[0].shape == (3, 16)
+
+
+def test_keras1_bidirectional_lstm(tmp_path, rng):
+    forward, backward = ({g: (_f(rng, 3, 2), _f(rng, 2, 2), _f(rng, 2)) for g in "icfo"} for _ in range(2))
+    inner = _recurrent("LSTM", "lstm_1", 2, {"forget_bias_init": "one"})
+    del inner["config"]["batch_input_shape"]
+    config = k1.sequential(
+        [
+            layer(
+                "Bidirectional",
+                "bidirectional_1",
+                batch_input_shape=[None, 5, 3],
+                input_dtype="float32",
+                layer=inner,
+                merge_mode="concat",
+            )
+        ]  # fmt: skip
+    )
+    k1.write_model(
+        tmp_path / "bi.h5",
+        config,
+        [("bidirectional_1", _lstm_arrays(forward, "forward_") + _lstm_arrays(backward, "backward_"))],
+    )
+    model = _load(tmp_path / "bi.h5")
+    x = _f(rng, 2, 5, 3).astype("float64")
+    expected = np.concatenate([_lstm_reference(x, forward, 2), _lstm_reference(x[:, ::-1], backward, 2)], axis=-1)
+    np.testing.assert_allclose(_predict(model, x), expected, atol=1e-5)
 
 
 def test_keras1_gru_nine_arrays(tmp_path, rng):
