@@ -26,8 +26,10 @@ __all__ = ["is_tf_keras", "translate_config", "path_renamer", "adapt_optimizer_s
 
 _OPTIMIZER_MODULES = ("keras.optimizers.legacy", "keras.optimizers.experimental", "keras.src.optimizers")
 _CHECKPOINT_DEPENDENCIES = "_layer_checkpoint_dependencies"
-# Optimizers whose tf-keras slots come in the order cornu (and Keras 3) keeps them: per variable, in this order.
-_SAME_SLOT_ORDER = {"Adam": 2, "AdamW": 2, "Adamax": 2, "SGD": 1, "Adagrad": 1, "RMSprop": 1, "Ftrl": 2, "Lion": 1}
+# Optimizers whose tf-keras slots come in cornu's (and Keras 3's) order, with how many slots per variable: Adam and
+# AdamW create `m` then `v` in one loop over the variables (tf-keras `optimizers/adam.py`, `adamw.py`); with one
+# slot per variable the order cannot differ. Other counts (amsgrad, EMA) and other optimizers start fresh.
+_SAME_SLOT_ORDER = {"Adam": 2, "AdamW": 2, "SGD": 1, "Adagrad": 1, "RMSprop": 1, "Lion": 1}
 
 
 def is_tf_keras(metadata):
