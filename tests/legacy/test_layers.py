@@ -115,3 +115,23 @@ def test_merge_errors_say_what_to_write():
         Sequential([Merge([left, right], mode="sum")]).predict(X_LEFT, verbose=0)
     with pytest.raises(NotImplementedError, match="save_weights"):
         model.layers[0].get_config()
+
+
+def test_merge_model_weights_round_trip_and_whole_model_save_says_what_to_do(tmp_path):
+    def build():
+        left, _ = _branch(2, 3, "left")
+        right, _ = _branch(2, 3, "right")
+        return Sequential([Merge([left, right], mode="sum"), L.Dense(1, name="head")])
+
+    model = build()
+    model.compile(loss="mse", optimizer="sgd")
+    model.fit([X_LEFT, X_RIGHT], np.ones((2, 1)), epochs=2, verbose=0)
+    model.save_weights(tmp_path / "merge.weights.h5")
+    other = build()
+    other.predict([X_LEFT, X_RIGHT], verbose=0)  # built at the first call
+    other.load_weights(tmp_path / "merge.weights.h5")
+    np.testing.assert_allclose(
+        other.predict([X_LEFT, X_RIGHT], verbose=0), model.predict([X_LEFT, X_RIGHT], verbose=0), rtol=1e-6
+    )
+    with pytest.raises(NotImplementedError, match=r"cannot be saved whole. Save the weights"):
+        model.save(tmp_path / "merge.keras")
