@@ -7,6 +7,7 @@ script gets a `DataParallel` without any code change; the process group is start
 `fit`/`evaluate`/`predict`, with gloo on the CPU and nccl on CUDA.
 """
 
+import atexit
 import contextlib
 import os
 
@@ -121,7 +122,14 @@ class DataParallel(_Local):
             )
         if self.backend == "nccl":
             torch.cuda.set_device(self.local_rank)
-        dist.init_process_group(self.backend, init_method="env://")
+        store, rank, world_size = next(dist.rendezvous("env://"))
+        # torchrun keeps one TCP store across the restarts of --max-restarts, so a restarted rank could read the
+        # address its killed predecessor published there and fail to connect: each attempt gets its own keys.
+        store = dist.PrefixStore(f"cornu/attempt_{os.environ.get('TORCHELASTIC_RESTART_COUNT', '0')}/", store)
+        dist.init_process_group(self.backend, store=store, rank=rank, world_size=world_size)
+        # Started here, so ended here: a group left to the interpreter's teardown can abort the process at exit
+        # ("terminate called without an active exception"), which torchrun reports as a failed worker.
+        atexit.register(_destroy_process_group)
         return self
 
     @property
@@ -228,6 +236,11 @@ def current():
     if value.backend == "nccl":  # weights and batches live on this rank's GPU, not cuda:0
         backend.set_device(torch.device("cuda", value.local_rank))
     return value
+
+
+def _destroy_process_group():
+    if dist.is_initialized():
+        dist.destroy_process_group()
 
 
 def is_chief():
