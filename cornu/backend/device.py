@@ -1,7 +1,8 @@
 """Which device cornu computes on: the CPU, or CUDA when it is there, or what the user picked.
 
 The choice is made once, from `CORNU_DEVICE` (e.g. `cuda:0`, the modern form of Theano's
-`THEANO_FLAGS=device=gpu0`) or by `set_device`, else the first CUDA device, else Apple MPS, else the CPU.
+`THEANO_FLAGS=device=gpu0`) or by `set_device`, else the first CUDA device (under `torchrun`, the one at
+`LOCAL_RANK`), else Apple MPS, else the CPU.
 """
 
 import os
@@ -17,8 +18,8 @@ def _default_device():
     requested = os.environ.get("CORNU_DEVICE")
     if requested:
         return _checked(requested)
-    if torch.cuda.is_available():
-        return torch.device("cuda", 0)
+    if torch.cuda.is_available():  # under torchrun each process takes its own GPU (cornu.distribute)
+        return torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)) % torch.cuda.device_count())
     if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
         return torch.device("mps")
     return torch.device("cpu")

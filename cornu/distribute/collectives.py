@@ -94,7 +94,7 @@ def synced_metrics(strategy, metrics):
     for metric in metrics:
         if isinstance(metric, RunningMean):
             saved.append((metric, metric.total, metric.count))
-            _sync_running_mean(metric)
+            _sync_running_mean(metric, strategy.comm_device)
             continue
         for variable in metric.variables:
             kept = variable.detach().clone()
@@ -110,11 +110,9 @@ def synced_metrics(strategy, metrics):
                 owner.copy_(first)
 
 
-def _sync_running_mean(metric):
-    total = 0.0 if metric.total is None else metric.total.detach().double()
-    pair = torch.stack(
-        [torch.as_tensor(total, dtype=torch.float64), torch.tensor(float(metric.count), dtype=torch.float64)]
-    )
+def _sync_running_mean(metric, device):
+    total = 0.0 if metric.total is None else float(metric.total)  # once per epoch: the sync is fine here
+    pair = torch.tensor([total, float(metric.count)], dtype=torch.float64, device=device)
     dist.all_reduce(pair)
     dtype = torch.float32 if metric.total is None else metric.total.dtype
     metric.total, metric.count = pair[0].to(dtype), int(pair[1])
