@@ -50,6 +50,7 @@ def one_process():
     unseeded = workers.build(seed=0)
     workers.train(unseeded, epochs=1)
     arrays.update({f"unseeded{i}": w for i, w in enumerate(unseeded.get_weights())})
+    arrays.update(workers.train_on_generator())
     return arrays, logs
 
 
@@ -65,12 +66,18 @@ def test_weights_identical_on_ranks_and_equal_to_one_process(two_ranks, one_proc
     assert not np.allclose(ranks[0]["w0"], workers.build().get_weights()[0])  # it did train
 
 
-def test_ranks_seeded_differently_start_from_rank0(two_ranks, one_process):
+@pytest.mark.parametrize("prefix", ["unseeded", "generator"])
+def test_other_runs_equal_one_process(two_ranks, one_process, prefix):
+    """`unseeded`: ranks seeded differently start from rank 0's weights and shuffle with its permutation;
+    `generator`: a generator of global batches is split per rank (its last batch, 1 sample, is rank 0's alone)."""
     _, ranks, _ = two_ranks
     reference, _ = one_process
     for i in range(4):
-        np.testing.assert_array_equal(ranks[0][f"unseeded{i}"], ranks[1][f"unseeded{i}"])
-        np.testing.assert_allclose(ranks[0][f"unseeded{i}"], reference[f"unseeded{i}"], rtol=1e-5, atol=1e-6)
+        np.testing.assert_array_equal(ranks[0][f"{prefix}{i}"], ranks[1][f"{prefix}{i}"])
+        np.testing.assert_allclose(ranks[0][f"{prefix}{i}"], reference[f"{prefix}{i}"], rtol=1e-5, atol=1e-6)
+    assert not np.allclose(
+        reference[f"{prefix}0"], workers.build(seed=5 if prefix == "generator" else 0).get_weights()[0]
+    )
 
 
 def test_history_identical_on_ranks_and_equal_to_one_process(two_ranks, one_process):

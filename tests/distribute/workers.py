@@ -46,6 +46,14 @@ def train(model, callbacks=(), verbose=0, epochs=EPOCHS):
     )
 
 
+def train_on_generator():
+    """One epoch from a generator of global batches (each rank reads every batch and keeps its part)."""
+    (x, y), _, _ = data()
+    model = build(seed=5)
+    model.fit(((x[i : i + BATCH], y[i : i + BATCH]) for i in range(0, len(x), BATCH)), epochs=1, verbose=0)
+    return {f"generator{i}": w for i, w in enumerate(model.get_weights())}
+
+
 def results(model, history):
     (_, _), (x_val, y_val), x_pred = data()
     evaluated = model.evaluate(x_val, y_val, batch_size=6, verbose=0, return_dict=True)
@@ -81,6 +89,7 @@ def main_scenario(out):
     unseeded = build(seed=rank)
     train(unseeded, epochs=1)
     arrays.update({f"unseeded{i}": w for i, w in enumerate(unseeded.get_weights())})
+    arrays.update(train_on_generator())
     np.savez(os.path.join(out, f"rank{rank}.npz"), **arrays)
     with open(os.path.join(out, f"rank{rank}.json"), "w") as f:
         json.dump(logs, f)
