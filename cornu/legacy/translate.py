@@ -11,6 +11,7 @@ layer may well have its own `output_dim` or `bias` argument). Nothing here runs 
 
 Example:
 >>> import warnings
+>>> reset_warnings()  # each spelling warns once per process; start afresh
 >>> with warnings.catch_warnings(record=True) as caught:
 ...     warnings.simplefilter("always")
 ...     translate("Model.fit", {"nb_epoch": 20, "batch_size": 100})
