@@ -10,6 +10,7 @@ from cornu.optimizers import Adam
 from cornu.wrappers import SKLearnClassifier, SKLearnRegressor, SKLearnTransformer
 
 sklearn = pytest.importorskip("sklearn")
+from sklearn.base import clone  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.model_selection import GridSearchCV, cross_val_score  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
@@ -103,6 +104,17 @@ def test_transformer_in_a_pipeline():
     features = pipe[0].transform(x)
     assert features.shape == (60, 1)
     np.testing.assert_allclose(features, pipe[0].model_.predict(x, verbose=0), rtol=1e-6)
+
+
+def test_fit_kwargs_survive_clone_and_fit_arguments():
+    """Deliberate differences from Keras 3.15's code: its `__sklearn_clone__` drops `fit_kwargs` (so GridSearchCV's
+    clones trained one epoch) and its `fit(**kwargs)` writes into `fit_kwargs`; cornu keeps `fit_kwargs` as given."""
+    x, y = _labelled()
+    clf = SKLearnClassifier(dynamic_model, fit_kwargs={"epochs": 3, "verbose": 0})
+    assert clone(clf).fit_kwargs == {"epochs": 3, "verbose": 0}
+    clf.fit(x, y, epochs=1)  # fit's own arguments win for this fit only
+    assert clf.epoch_ == 1 and clf.fit_kwargs == {"epochs": 3, "verbose": 0}
+    assert clone(clf).fit(x, y).epoch_ == 3
 
 
 def test_errors_name_the_fix():
