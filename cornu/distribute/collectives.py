@@ -34,6 +34,13 @@ class GradientReducer:
         self.present = None  # which gradients the last step had (None ones: weights outside the graph)
 
     def __call__(self, grads, params=None):
+        trailing, self.strategy.trailing_empty = self.strategy.trailing_empty, 0
+        result = self._reduce_and_apply(grads, params)
+        for _ in range(trailing):  # the steps of the next batches, where this rank has no sample (see ShardedData)
+            self.empty_step()
+        return result
+
+    def _reduce_and_apply(self, grads, params):
         grads = list(grads)
         self.present = [i for i, g in enumerate(grads) if g is not None]
         weight = self.strategy.step_weight
@@ -52,7 +59,7 @@ class GradientReducer:
         present = set(range(len(self.params)) if self.present is None else self.present)
         zeros = [torch.zeros_like(p) if i in present else None for i, p in enumerate(self.params)]
         self.strategy.step_weight = 0.0
-        self(zeros, self.params)
+        self._reduce_and_apply(zeros, self.params)
 
 
 @contextlib.contextmanager

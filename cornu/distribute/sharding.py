@@ -28,7 +28,9 @@ class ShardedData:
     """The rank's part of `data` (an `ArrayData` or `IterableData`), one part of each global batch per step.
 
     In training (`training=True`) a rank whose part of a batch is empty (a last batch shorter than the number of
-    ranks) still takes part in that step's gradient all-reduce, with a zero gradient, so no rank waits forever.
+    ranks) still takes part in that step's gradient all-reduce, with a zero gradient, so no rank waits forever. For
+    arrays that step is known in advance and taken right after the rank's previous step (`trailing_empty`), so the
+    rank's `steps` counts only its own batches, which keeps `steps_per_epoch`'s passes in line across ranks.
 
     Example:
     >>> from cornu.trainers.data import ArrayData
@@ -46,6 +48,8 @@ class ShardedData:
         self.rank, self.world_size = strategy.rank, strategy.world_size
         self.in_memory = isinstance(data, ArrayData)
         self.steps = data.steps
+        if self.in_memory:  # this rank's batches: a last batch shorter than world_size leaves some ranks out
+            self.steps = sum(1 for bounds in self._bounds(data.steps) if bounds[2] < bounds[3])
         self.num_samples = getattr(data, "num_samples", None)
         self.batch_size = getattr(data, "batch_size", None)
         self.positions = []  # (lo, hi) global sample positions of this rank's batches in the last unshuffled pass
@@ -67,15 +71,24 @@ class ShardedData:
         else:
             parts = self._split_parts(self.data.epoch(shuffle=shuffle, steps=steps, generator=generator))
         self.positions = []
-        for batch, position, share in parts:
+        for batch, position, share, trailing in parts:
             if batch is None:
                 if self.training:
                     self.strategy.empty_step()
                 continue
             if position is not None:
                 self.positions.append(position)
-            self.strategy.step_weight = share  # read by the gradient all-reduce of the step that takes this batch
+            # read by the gradient all-reduce of the step that takes this batch
+            self.strategy.step_weight, self.strategy.trailing_empty = share, trailing
             yield batch
+
+    def _bounds(self, count):
+        """`(start, length, lo, hi)` of each of the first `count` global batches of an in-memory pass."""
+        data = self.data
+        for step in range(count):
+            start = step * data.batch_size
+            length = min(data.batch_size, data.num_samples - start)
+            yield (start, length) + split_bounds(length, self.world_size, self.rank)
 
     def _array_parts(self, shuffle, steps, generator):
         from cornu.trainers.data import _batch_shuffle, _gather
@@ -92,18 +105,25 @@ class ShardedData:
         count = data.steps if steps is None else min(steps, data.steps)
         leaves = tree.flatten((data.x, data.y, data.sample_weight))
 
+        bounds = list(self._bounds(count))
+        empty = [lo == hi for _, _, lo, hi in bounds]
+
         def parts():
-            for step in range(count):
-                start = step * data.batch_size
-                length = min(data.batch_size, data.num_samples - start)
-                lo, hi = split_bounds(length, self.world_size, self.rank)
+            for step, (start, length, lo, hi) in enumerate(bounds):
                 if lo == hi:
-                    yield None, None, 0.0
+                    if all(empty[:step]):  # no batch of this rank before it to take its step with
+                        yield None, None, 0.0, 0
                     continue
+                trailing = next((i for i, e in enumerate(empty[step + 1 :]) if not e), len(empty) - step - 1)
                 index = None if order is None else order[start + lo : start + hi]
                 batch = [_gather(leaf, start + lo, start + hi, index, data.device) for leaf in leaves]
                 position = (start + lo, start + hi) if order is None else None
-                yield tree.pack_like((data.x, data.y, data.sample_weight), batch), position, (hi - lo) / length
+                yield (
+                    tree.pack_like((data.x, data.y, data.sample_weight), batch),
+                    position,
+                    (hi - lo) / length,
+                    trailing,
+                )
 
         return prefetched(parts()) if data.on_disk else parts()
 
@@ -115,7 +135,7 @@ class ShardedData:
             part = None
             if lo < hi:
                 part = tree.map_structure(lambda t, cut=slice(lo, hi): None if t is None else t[cut], batch)
-            yield part, (offset + lo, offset + hi), (hi - lo) / max(length, 1)
+            yield part, (offset + lo, offset + hi), (hi - lo) / max(length, 1), 0
             offset += length
 
     def _from_chief(self, order):

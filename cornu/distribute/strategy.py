@@ -85,6 +85,7 @@ class DataParallel(_Local):
     """
 
     step_weight = None  # this rank's share of the current global batch, set by the sharded data
+    trailing_empty = 0  # steps of following batches with no sample on this rank, taken with the current one
 
     def __init__(self, backend=None):
         if backend not in (None, "gloo", "nccl", "mpi"):

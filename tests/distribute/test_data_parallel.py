@@ -51,6 +51,7 @@ def one_process():
     workers.train(unseeded, epochs=1)
     arrays.update({f"unseeded{i}": w for i, w in enumerate(unseeded.get_weights())})
     arrays.update(workers.train_on_generator())
+    arrays.update(workers.train_with_steps_per_epoch())
     return arrays, logs
 
 
@@ -66,18 +67,17 @@ def test_weights_identical_on_ranks_and_equal_to_one_process(two_ranks, one_proc
     assert not np.allclose(ranks[0]["w0"], workers.build().get_weights()[0])  # it did train
 
 
-@pytest.mark.parametrize("prefix", ["unseeded", "generator"])
+@pytest.mark.parametrize("prefix", ["unseeded", "generator", "steps_per_epoch"])
 def test_other_runs_equal_one_process(two_ranks, one_process, prefix):
     """`unseeded`: ranks seeded differently start from rank 0's weights and shuffle with its permutation;
-    `generator`: a generator of global batches is split per rank (its last batch, 1 sample, is rank 0's alone)."""
+    `generator`: a generator of global batches is split per rank (its last batch, 1 sample, is rank 0's alone);
+    `steps_per_epoch`: passes of 6 batches spread over epochs of 4, rank 1 having 5 batches a pass."""
     _, ranks, _ = two_ranks
     reference, _ = one_process
     for i in range(4):
         np.testing.assert_array_equal(ranks[0][f"{prefix}{i}"], ranks[1][f"{prefix}{i}"])
         np.testing.assert_allclose(ranks[0][f"{prefix}{i}"], reference[f"{prefix}{i}"], rtol=1e-5, atol=1e-6)
-    assert not np.allclose(
-        reference[f"{prefix}0"], workers.build(seed=5 if prefix == "generator" else 0).get_weights()[0]
-    )
+    assert not np.allclose(reference[f"{prefix}0"], workers.build(seed=workers.SEEDS.get(prefix, 0)).get_weights()[0])
 
 
 def test_history_identical_on_ranks_and_equal_to_one_process(two_ranks, one_process):
@@ -170,8 +170,12 @@ def test_sharded_batches_are_each_ranks_part_of_the_global_batch():
 def test_empty_part_of_a_batch_still_takes_the_step():
     strategy = _Rank(1, 2)
     data = ShardedData(ArrayData(np.arange(5.0).reshape(5, 1), batch_size=4), strategy, training=True)
+    assert data.steps == 1  # the last batch (1 sample) is rank 0's alone ...
     assert [b[0][:, 0].tolist() for b in data.epoch()] == [[2.0, 3.0]]
-    assert strategy.empty_steps == 1 and strategy.step_weight == 0.5  # the last batch (1 sample) is rank 0's
+    # ... so rank 1 takes that step's all-reduce right after its first one (GradientReducer)
+    assert strategy.step_weight == 0.5 and strategy.trailing_empty == 1 and strategy.empty_steps == 0
+    alone = ShardedData(ArrayData(np.ones((1, 1)), batch_size=2), strategy, training=True)
+    assert alone.steps == 0 and list(alone.epoch()) == [] and strategy.empty_steps == 1  # no batch at all
 
 
 def test_global_batch_size_must_split_evenly():

@@ -10,6 +10,7 @@ import json
 import os
 import signal
 import sys
+import warnings
 
 import numpy as np
 
@@ -17,6 +18,7 @@ import cornu
 from cornu.layers import Dense
 
 EPOCHS, BATCH = 3, 8
+SEEDS = {"generator": 5, "steps_per_epoch": 6}
 
 
 def data():
@@ -49,9 +51,18 @@ def train(model, callbacks=(), verbose=0, epochs=EPOCHS):
 def train_on_generator():
     """One epoch from a generator of global batches (each rank reads every batch and keeps its part)."""
     (x, y), _, _ = data()
-    model = build(seed=5)
+    model = build(seed=SEEDS["generator"])
     model.fit(((x[i : i + BATCH], y[i : i + BATCH]) for i in range(0, len(x), BATCH)), epochs=1, verbose=0)
     return {f"generator{i}": w for i, w in enumerate(model.get_weights())}
+
+
+def train_with_steps_per_epoch():
+    (x, y), _, _ = data()
+    model = build(seed=SEEDS["steps_per_epoch"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "ran out of data": epoch 2 ends with the pass, as in one process
+        model.fit(x, y, batch_size=BATCH, epochs=4, steps_per_epoch=4, verbose=0)
+    return {f"steps_per_epoch{i}": w for i, w in enumerate(model.get_weights())}
 
 
 def results(model, history):
@@ -90,6 +101,7 @@ def main_scenario(out):
     train(unseeded, epochs=1)
     arrays.update({f"unseeded{i}": w for i, w in enumerate(unseeded.get_weights())})
     arrays.update(train_on_generator())
+    arrays.update(train_with_steps_per_epoch())
     np.savez(os.path.join(out, f"rank{rank}.npz"), **arrays)
     with open(os.path.join(out, f"rank{rank}.json"), "w") as f:
         json.dump(logs, f)
