@@ -35,7 +35,13 @@ def test_l2_penalties_are_the_closed_form_and_shrink_the_weights(runs):
     # the penalty added to the loss is l2 * sum(w**2) over the three kernels (Keras 1's W_regularizer as well)
     assert printed["l2=0.01 penalty in the loss"] == pytest.approx(0.01 * squares["l2=0.01"], rel=1e-4)
     assert printed["l2=0.001 penalty in the loss"] == pytest.approx(0.001 * squares["l2=0.001"], rel=1e-4)
-    assert printed["none penalty in the loss"] == 0 and printed["l1l2 penalty in the loss"] > 0
+    assert printed["l1=0.001 penalty in the loss"] == pytest.approx(
+        0.001 * printed["l1=0.001 sum of absolute kernels"], rel=1e-4
+    )
+    assert printed["l1l2 penalty in the loss"] == pytest.approx(
+        0.0001 * (printed["l1l2 sum of absolute kernels"] + printed["l1l2 sum of squared kernels"]), rel=1e-4
+    )
+    assert printed["none penalty in the loss"] == 0
     assert "`W_regularizer` is the Keras 1 name of `kernel_regularizer`" in runs["pokemon_06_regularizer.py"].stderr
 
 

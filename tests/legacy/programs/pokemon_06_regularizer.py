@@ -1,5 +1,5 @@
 """Pokémon exercise 06_regularizer.py: L2 weight penalties of 0.01 and 0.001 (Keras 2's `kernel_regularizer`,
-Keras 1's `W_regularizer`), Keras 1's `l1l2`, and no penalty.
+Keras 1's `W_regularizer`), an L1 penalty, Keras 1's `l1l2`, and no penalty.
 
 Run: cornu run pokemon_06_regularizer.py pkgo_city66_class5_v1.csv
 """
@@ -10,7 +10,7 @@ import numpy as np
 from keras import backend as K
 from keras.layers.core import Activation, Dense
 from keras.models import Sequential
-from keras.regularizers import l1l2, l2
+from keras.regularizers import l1, l1l2, l2
 from keras.utils import np_utils, set_random_seed
 
 my_data = np.genfromtxt(sys.argv[1], delimiter=",", skip_header=1)
@@ -23,12 +23,14 @@ def dense(units, penalty, **kwargs):
         return Dense(units, kernel_regularizer=l2(0.01), **kwargs)  # Keras 2
     if penalty == "l2=0.001":
         return Dense(units, W_regularizer=l2(0.001), **kwargs)  # Keras 1
+    if penalty == "l1=0.001":
+        return Dense(units, kernel_regularizer=l1(0.001), **kwargs)
     if penalty == "l1l2":
         return Dense(units, W_regularizer=l1l2(l1=0.0001, l2=0.0001), **kwargs)
     return Dense(units, **kwargs)
 
 
-for penalty in ("l2=0.01", "l2=0.001", "l1l2", "none"):
+for penalty in ("l2=0.01", "l2=0.001", "l1=0.001", "l1l2", "none"):
     set_random_seed(1337)
     model_l2 = Sequential()
     # 加入第一層 hidden layer 並加入 regularizer
@@ -42,5 +44,6 @@ for penalty in ("l2=0.01", "l2=0.001", "l1l2", "none"):
     history = model_l2.fit(X_train, Y_train, batch_size=16, verbose=0, nb_epoch=10, validation_split=0.1)
     kernels = [w for layer in model_l2.layers if hasattr(layer, "kernel") for w in layer.get_weights()[:1]]
     print(f"{penalty} sum of squared kernels:", sum(float(np.sum(k**2)) for k in kernels))
+    print(f"{penalty} sum of absolute kernels:", sum(float(np.sum(np.abs(k))) for k in kernels))
     print(f"{penalty} training accuracy:", history.history["acc"][-1])
     print(f"{penalty} penalty in the loss:", sum(K.get_value(loss) for loss in model_l2.losses))
