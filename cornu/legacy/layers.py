@@ -76,10 +76,12 @@ class Merge(Layer):
 
     Args:
         layers: The branch models (or layers), at least two, in the order of the inputs.
-        mode: One of Keras 1's modes: `'sum'`, `'mul'`, `'ave'`, `'max'`, `'concat'`, `'dot'`, `'cos'`. Defaults to
-            `'sum'`.
+        mode: One of Keras 1's modes: `'sum'`, `'mul'`, `'ave'`, `'max'`, `'concat'`, `'dot'`, `'cos'`, or a function
+            of the list of branch outputs (Keras 1's lambda mode). Defaults to `'sum'`.
         concat_axis: The axis of `'concat'`. Defaults to `-1`.
         dot_axes: The axes of `'dot'` and `'cos'`. Defaults to `-1`.
+        output_shape: With a function `mode`, its output shape without the batch axis (or a function of the input
+            shapes), as `Lambda` takes it. Defaults to `None` (found by running the function).
         name: The layer's name. Defaults to `"merge"` plus a counter.
 
     Input shape: a list of one array per branch. Output shape: that of the merge of the branches' outputs.
@@ -98,12 +100,12 @@ class Merge(Layer):
     [[3.0, 3.0, 4.0]]
     """
 
-    def __init__(self, layers=None, mode="sum", concat_axis=-1, dot_axes=-1, name=None, **kwargs):
+    def __init__(self, layers=None, mode="sum", concat_axis=-1, dot_axes=-1, output_shape=None, name=None, **kwargs):
         super().__init__(name=name, **kwargs)
-        if mode not in _MODES:
+        if not callable(mode) and mode not in _MODES:
             raise ValueError(
-                f"Merge(mode={mode!r}) is not one of Keras 1's modes {sorted(_MODES)}. For a function of the branch "
-                "outputs, write the functional model: Lambda(function)([left.output, right.output])."
+                f"Merge(mode={mode!r}) is not one of Keras 1's modes {sorted(_MODES)} nor a function of the list of "
+                "branch outputs. For a function, pass it: Merge([left, right], mode=lambda xs: xs[0] - xs[1])."
             )
         layers = list(layers or [])
         if len(layers) < 2 or not all(isinstance(layer, Layer) for layer in layers):
@@ -113,13 +115,15 @@ class Merge(Layer):
             )
         self.branches = layers
         self.mode, self.concat_axis, self.dot_axes = mode, concat_axis, dot_axes
-        self._merge = _merge_layer(mode, concat_axis, dot_axes)
-        function, _ = _MODES[mode]
+        self._merge = _merge_layer(mode, concat_axis, dot_axes, output_shape)
+        if callable(mode):
+            shown, merged = "function", "Lambda(function)([left.output, right.output])"
+        else:
+            shown, merged = repr(mode), f"{_MODES[mode][0]}([left.output, right.output])"
         warn_once(
-            ("Merge", mode),
-            f"`Merge([...], mode={mode!r})` is Keras 1's layer of models; write the functional model "
-            f"`Model([left.input, right.input], {function}([left.output, right.output]))` "
-            f"(from keras.layers import {function}).",
+            ("Merge", shown),
+            f"`Merge([...], mode={shown})` is Keras 1's layer of models; write the functional model "
+            f"`Model([left.input, right.input], {merged})` (from keras.layers import {merged.split('(')[0]}).",
         )
 
     def build(self, input_shape):
@@ -148,9 +152,11 @@ class Merge(Layer):
         )
 
 
-def _merge_layer(mode, concat_axis, dot_axes):
+def _merge_layer(mode, concat_axis, dot_axes, output_shape):
     import cornu.layers
 
+    if callable(mode):
+        return cornu.layers.Lambda(mode, output_shape=output_shape)
     if mode == "concat":
         return cornu.layers.Concatenate(axis=concat_axis)
     if mode in ("dot", "cos"):

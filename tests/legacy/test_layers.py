@@ -85,6 +85,15 @@ def test_merge_of_sequential_branches_inside_sequential(mode, combine):
     np.testing.assert_allclose(model.predict([X_LEFT, X_RIGHT], verbose=0), expected, rtol=1e-5)
 
 
+def test_merge_with_a_function_mode():
+    left, k_left = _branch(2, 3, "left")
+    right, k_right = _branch(2, 3, "right")
+    with pytest.warns(DeprecationWarning, match=r"mode=function\)` .*Lambda\(function\)\(\[left.output"):
+        model = Sequential([Merge([left, right], mode=lambda xs: xs[0] - 2 * xs[1], output_shape=(2,))])
+    expected = (X_LEFT @ k_left + 0.5) - 2 * (X_RIGHT @ k_right + 0.5)
+    np.testing.assert_allclose(model.predict([X_LEFT, X_RIGHT], verbose=0), expected, rtol=1e-5)
+
+
 def test_merge_model_trains_its_branches_and_equals_the_functional_model():
     left, _ = _branch(4, 3, "left")
     right, _ = _branch(4, 3, "right")
@@ -104,7 +113,7 @@ def test_merge_model_trains_its_branches_and_equals_the_functional_model():
 def test_merge_errors_say_what_to_write():
     left, _ = _branch(2, 3, "left")
     right, _ = _branch(2, 3, "right")
-    with pytest.raises(ValueError, match=r"Lambda\(function\)"):
+    with pytest.raises(ValueError, match=r"nor a function of the list of branch outputs"):
         Merge([left, right], mode="sub")
     with pytest.raises(ValueError, match=r"at least two models"):
         Merge([left])
