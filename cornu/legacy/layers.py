@@ -40,11 +40,16 @@ _MODES = {
 }
 
 
-def merge(inputs, mode="sum", concat_axis=-1, dot_axes=-1, name=None):
+def merge(inputs, mode="sum", concat_axis=-1, dot_axes=-1, output_shape=None, name=None):
     """Keras 1's functional `merge`: `mode='sum'` is `add(inputs)`, `'concat'` is `concatenate(inputs, axis)`,
-    `'mul'` `multiply`, `'ave'` `average`, `'max'` `maximum`, `'dot'` `dot(axes)`, `'cos'` `dot(normalize=True)`."""
+    `'mul'` `multiply`, `'ave'` `average`, `'max'` `maximum`, `'dot'` `dot(axes)`, `'cos'` `dot(normalize=True)`,
+    and a function mode is `Lambda(function, output_shape)(inputs)`."""
     import cornu.layers
 
+    if callable(mode):
+        warn_once(("merge", "function"), "`merge(mode=function)` is Keras 1's; write `Lambda(function)(inputs)`.")
+        options = {"name": name} if name is not None else {}
+        return cornu.layers.Lambda(mode, output_shape=output_shape, **options)(inputs)
     if mode not in _MODES:
         raise ValueError(
             f"merge(mode={mode!r}) is not one of Keras 1's modes {sorted(_MODES)}. For a function of the inputs, "

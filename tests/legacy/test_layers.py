@@ -36,6 +36,13 @@ def test_merge_modes_compute_the_keras_3_layers_numbers(mode, kwargs, expected):
     np.testing.assert_allclose(model.predict([A, B], verbose=0), expected, rtol=1e-6)
 
 
+def test_merge_with_a_function_is_a_lambda():
+    a, b = L.Input((2,)), L.Input((2,))
+    with pytest.warns(DeprecationWarning, match=r"write `Lambda\(function\)\(inputs\)`"):
+        out = merge([a, b], mode=lambda xs: xs[0] * 2 - xs[1], output_shape=(2,))
+    np.testing.assert_allclose(Model([a, b], out).predict([A, B], verbose=0), 2 * A - B, rtol=1e-6)
+
+
 def test_merge_refuses_an_unknown_mode():
     with pytest.raises(ValueError, match=r"Lambda\(function\)\(inputs\)"):
         merge([L.Input((2,)), L.Input((2,))], mode="sub")
