@@ -1,6 +1,6 @@
-"""Keras 1 programs run by `python -m cornu run`: the seeds' hello world, a `Convolution2D` CNN, an LSTM and a
-`Merge` model. Each prints its results; each must reach its accuracy and print the numbers that the same network,
-written in Keras 3's spelling, gives with the same seed."""
+"""Keras 1 programs run by `python -m cornu run`: the seeds' hello world, a `Convolution2D` CNN, an LSTM, a stacked
+stateful LSTM and a `Merge` model. Each prints its results; each must reach its accuracy and print the numbers that
+the same network, written in Keras 3's spelling, gives with the same seed."""
 
 import numpy as np
 import pytest
@@ -26,6 +26,7 @@ PROGRAMS = {
     "hello_world_keras1.py": [MNIST_SAMPLE, 20],
     "keras1_cnn.py": [MNIST_SAMPLE, 2],
     "keras1_lstm.py": [20],
+    "keras1_stateful_lstm.py": [8],
 }
 
 
@@ -102,6 +103,29 @@ def test_lstm_learns_the_cosine(runs):
         history = model.fit(x[:400], y[:400], batch_size=32, epochs=20, verbose=0, shuffle=False)
     assert printed["Training loss"] == pytest.approx(history.history["loss"][-1], rel=1e-3)
     assert printed["Test loss"] == pytest.approx(model.evaluate(x[400:], y[400:], verbose=0), rel=1e-3)
+
+
+def test_stacked_stateful_lstm_with_reset_states(runs):
+    result = runs["keras1_stateful_lstm.py"]
+    check_ran(result)
+    printed = result.numbers
+    assert printed["Last pass loss"] < printed["First pass loss"] / 3 and printed["Prediction error"] < 0.1
+    assert printed["Same prediction after reset_states"] == 0  # reset_states zeroes the carried state...
+    assert printed["Prediction from the carried state differs by"] > 1e-3  # ...which otherwise changes predictions
+    with one_thread():
+        set_random_seed(1337)
+        steps = np.arange(1000)
+        cos = (np.cos(steps / (2 * np.pi * 25)) * np.exp(-0.0001 * steps)).astype("float32").reshape(-1, 1, 1)
+        target = np.zeros((1000, 1), "float32")
+        target[:-1, 0] = cos[1:, 0, 0]
+        model = Sequential([Input(batch_shape=(25, 1, 1)), LSTM(16, return_sequences=True, stateful=True)])
+        model.add(LSTM(16, stateful=True))
+        model.add(Dense(1))
+        model.compile(loss="mse", optimizer="rmsprop")
+        for _ in range(8):
+            loss = model.fit(cos, target, batch_size=25, epochs=1, verbose=0, shuffle=False).history["loss"][-1]
+            model.reset_states()
+    assert printed["Last pass loss"] == pytest.approx(loss, rel=1e-3)
 
 
 def test_merge_of_two_sequential_branches(runs, pokemon_csv):
