@@ -24,6 +24,7 @@ from cornu.layers.pooling import GlobalAveragePooling2D
 from cornu.layers.preprocessing import Normalization
 from cornu.models.functional import Functional
 from cornu.models.sequential import Sequential
+from cornu.saving.registry import register_keras_serializable
 
 __all__ = [
     "ConvNeXtTiny",
@@ -73,6 +74,7 @@ _MEAN_RGB = (0.485 * 255, 0.456 * 255, 0.406 * 255)
 _VARIANCE_RGB = ((0.229 * 255) ** 2, (0.224 * 255) ** 2, (0.225 * 255) ** 2)
 
 
+@register_keras_serializable(package="cornu.applications")  # so saved ConvNeXts load without custom_objects
 class StochasticDepth(Layer):
     """Drops a residual branch per sample with probability `drop_path_rate` in training (scaling the rest up).
 
@@ -102,6 +104,7 @@ class StochasticDepth(Layer):
         return {**super().get_config(), "drop_path_rate": self.drop_path_rate}
 
 
+@register_keras_serializable(package="cornu.applications")
 class LayerScale(Layer):
     """Multiplies the last axis by a learned vector `gamma`, initialised to `init_values`.
 

@@ -25,6 +25,7 @@ from cornu.layers.regularization import Dropout
 from cornu.layers.reshaping import Flatten
 from cornu.layers.spatial import ZeroPadding2D
 from cornu.models.functional import Functional
+from cornu.saving.registry import register_keras_serializable
 from cornu.utils.naming import unique_name
 
 __all__ = ["MobileNetV3Small", "MobileNetV3Large", "preprocess_input", "decode_predictions"]
@@ -164,6 +165,7 @@ def decode_predictions(preds, top=5):
     return imagenet_utils.decode_predictions(preds, top=top)
 
 
+@register_keras_serializable(package="cornu.applications")  # so saved MobileNetV3s load without custom_objects
 class HardSigmoid(Layer):
     """`relu6(x + 3) / 6`, the gate of MobileNetV3's squeeze-and-excite.
 

@@ -167,17 +167,15 @@ def test_hard_sigmoid_is_relu6_of_x_plus_3_over_6():
     assert mobilenet_v3.HardSigmoid()(x).tolist() == expected.tolist()
 
 
-def test_efficientnet_with_imagenet_weights_adds_kerass_extra_rescaling(tmp_path, monkeypatch):
-    kwargs = {"include_top": False, "input_shape": (32, 32, 3)}
-    source = applications.EfficientNetB0(weights=None, **kwargs)
-    path = str(tmp_path / "efficientnetb0_notop.h5")
-    source.save_weights(path)
-    monkeypatch.setattr(weights, "fetch", lambda spec, what, instead=None: path)
-    model = applications.EfficientNetB0(weights="imagenet", **kwargs)
-    rescaling = model.layers[3]
+def test_efficientnet_with_imagenet_weights_adds_kerass_extra_rescaling(monkeypatch):
+    loaded = []
+    monkeypatch.setattr(efficientnet, "load_weights", lambda model, weights, spec: loaded.append(spec) or model)
+    model = applications.EfficientNetB0(weights="imagenet", include_top=False, input_shape=(32, 32, 3))
     assert [type(layer).__name__ for layer in model.layers[1:4]] == ["Rescaling", "Normalization", "Rescaling"]
-    np.testing.assert_allclose(rescaling.scale, [1 / np.sqrt(s) for s in (0.229, 0.224, 0.225)])
-    assert len(source.layers) == len(model.layers) - 1
+    np.testing.assert_allclose(model.layers[3].scale, [1 / np.sqrt(s) for s in (0.229, 0.224, 0.225)])
+    assert model.layers[4].name == "stem_conv_pad"
+    assert [spec.name for spec in loaded] == ["efficientnetb0_notop.h5"]
+    assert loaded[0].url == "https://storage.googleapis.com/keras-applications/efficientnetb0_notop.h5"
 
 
 def test_efficientnet_scaling_rounds_filters_like_keras():
@@ -239,3 +237,16 @@ def test_an_application_trains():
     assert np.isfinite(history.history["loss"][0])
     changed = [not np.array_equal(a, b) for a, b in zip(before, model.get_weights())]
     assert changed[0] and any(changed[-2:])  # the first convolution and the classifier moved
+
+
+def test_models_with_private_layers_round_trip_through_keras_files(tmp_path):
+    small_convnext = convnext.ConvNeXt(
+        (1, 1, 1, 1), (8, 16, 32, 64), drop_path_rate=0.3, include_top=False, input_shape=(32, 32, 3)
+    )
+    mobile = applications.MobileNetV3Small(weights=None, include_top=False, input_shape=(32, 32, 3), alpha=0.75)
+    x = torch.from_numpy(np.random.default_rng(0).uniform(0, 255, size=(1, 32, 32, 3)).astype("float32"))
+    for model in (small_convnext, mobile):
+        path = str(tmp_path / f"{model.name}.keras")
+        model.save(path)
+        loaded = cornu.models.load_model(path)  # LayerScale, StochasticDepth, HardSigmoid need no custom_objects
+        np.testing.assert_array_equal(_outputs(loaded, x), _outputs(model, x))
