@@ -75,6 +75,21 @@ class DataParallel(_Local):
       `ModelCheckpoint`, `CSVLogger` and `TensorBoard` are dropped; `BackupAndRestore` only restores there.
     - `evaluate` and `predict` split every batch the same way and return the full results, in order, on every rank.
 
+    Limits (each a difference from one process, or a rule to follow):
+
+    - `BatchNormalization` normalizes with each rank's own part of the batch (no synchronized batch norm), so its
+      results differ from one process's.
+    - Random layers draw from each rank's generators: seeded alike, the ranks draw the same `Dropout` masks for
+      their parts. `BackupAndRestore` saves rank 0's generators and every rank restores them, so a resumed run is
+      exact when the ranks were seeded alike (`cornu.backend.set_random_seed(n)` in the script, on every rank).
+    - A callback that sets `model.stop_training` during an epoch must do so on every rank at the same batch (batch
+      logs are per rank); at an epoch's end a stop on any rank stops all.
+    - Generators, `Sequence`s and `DataLoader`s are read whole by every rank, which keeps its part of each batch:
+      they must yield the same batches on every rank (seed their shuffling alike).
+    - The gradients are all-reduced once the backward pass is over, not overlapped with it as
+      `DistributedDataParallel`'s buckets are (the cost model is in `benchmarks/README.md`).
+    - `train_on_batch`, `test_on_batch` and `predict_on_batch` are not split: each rank runs the batch it is given.
+
     Args:
         backend: `"gloo"`, `"nccl"`, or `None` for nccl when CUDA is there, else gloo. Defaults to `None`.
 
