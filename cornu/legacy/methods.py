@@ -9,7 +9,11 @@ Keras 1 counted samples (`samples_per_epoch`, `nb_val_samples`, `val_samples`) w
 number of batches depends on the generator's batch size, so those arguments are refused with the line to write.
 The data-loading arguments (`workers`, `use_multiprocessing`, `max_queue_size`) have no counterpart in `fit`: cornu
 pulls each batch from the generator in the loop (a torch `DataLoader(num_workers=...)` loads in parallel).
+Keras 2 counted batches until `steps_done >= steps`, so the tutorials' `steps_per_epoch=len(x) / 32` (a float) ran
+`ceil(len(x) / 32)` batches; these methods do the same, with a warning giving the integer to write.
 """
+
+import math
 
 from cornu.legacy.translate import legacy_method, warn_once
 
@@ -38,6 +42,8 @@ def fit_generator(
 ):
     """Keras 2's `fit_generator`: `fit(generator, steps_per_epoch=..., epochs=...)` (warns once)."""
     _warn("fit_generator", "fit", max_queue_size, workers, use_multiprocessing)
+    steps_per_epoch = _whole_steps("steps_per_epoch", steps_per_epoch)
+    validation_steps = _whole_steps("validation_steps", validation_steps)
     return self.fit(
         generator,
         steps_per_epoch=steps_per_epoch,
@@ -59,7 +65,7 @@ def evaluate_generator(
 ):
     """Keras 2's `evaluate_generator`: `evaluate(generator, steps=...)` (warns once)."""
     _warn("evaluate_generator", "evaluate", max_queue_size, workers, use_multiprocessing)
-    return self.evaluate(generator, steps=steps, callbacks=callbacks, verbose=verbose)
+    return self.evaluate(generator, steps=_whole_steps("steps", steps), callbacks=callbacks, verbose=verbose)
 
 
 @legacy_method("Model.predict_generator")
@@ -68,7 +74,7 @@ def predict_generator(
 ):
     """Keras 2's `predict_generator`: `predict(generator, steps=...)` (warns once)."""
     _warn("predict_generator", "predict", max_queue_size, workers, use_multiprocessing)
-    return self.predict(generator, steps=steps, callbacks=callbacks, verbose=verbose)
+    return self.predict(generator, steps=_whole_steps("steps", steps), callbacks=callbacks, verbose=verbose)
 
 
 def predict_classes(self, x, batch_size=32, verbose=0):
@@ -100,6 +106,27 @@ def predict_proba(self, x, batch_size=32, verbose=0):
         ("Model", "predict_proba"), "`model.predict_proba(x)` is Keras 2's (removed in 2.6); write `model.predict(x)`."
     )
     return self.predict(x, batch_size=batch_size, verbose=verbose)
+
+
+def _whole_steps(name, steps):
+    """Keras 2 ran batches while `steps_done < steps`: a float count such as `len(x) / 32` means its ceiling.
+
+    Example:
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     _whole_steps("steps_per_epoch", 1000 / 32), _whole_steps("steps", 10)
+    (32, 10)
+    """
+    if not isinstance(steps, float):
+        return steps
+    whole = math.ceil(steps)
+    warn_once(
+        ("Model", name, "float"),
+        f"`{name}={steps!r}` is a float; Keras 2 ran {whole} batches for it (whole batches until the count is "
+        f"reached). Write `{name}={whole}` (e.g. `math.ceil(len(x) / batch_size)`).",
+    )
+    return whole
 
 
 def _warn(old, new, max_queue_size, workers, use_multiprocessing):

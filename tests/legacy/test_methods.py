@@ -51,3 +51,15 @@ def test_keras_1_names_and_sample_counts():
         fit_generator(model, _batches(), samples_per_epoch=600, nb_epoch=1)
     with pytest.raises(TypeError, match=r"`steps=60 // batch_size`"):
         predict_generator(model, _batches(), val_samples=60)
+
+
+def test_float_step_counts_run_whole_batches_as_keras_2_did():
+    model = _model()
+    with pytest.warns(DeprecationWarning) as caught:
+        fit_generator(model, _batches(), steps_per_epoch=10 / 4, epochs=2, verbose=0)
+        predictions = predict_generator(model, _batches(), steps=1.5)
+    assert int(model.optimizer.iterations) == 2 * 3  # ceil(2.5) batches per epoch
+    assert predictions.shape == (2 * 2, 1)  # ceil(1.5) batches of 2
+    messages = [str(w.message) for w in caught]
+    assert "`steps_per_epoch=2.5` is a float; Keras 2 ran 3 batches for it" in " ".join(messages)
+    assert any("Write `steps=2`" in m for m in messages)

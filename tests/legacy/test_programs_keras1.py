@@ -1,6 +1,7 @@
 """Keras 1 programs run by `python -m cornu run`: the seeds' hello world, a `Convolution2D` CNN, an LSTM, a stacked
-stateful LSTM and a `Merge` model. Each prints its results; each must reach its accuracy and print the numbers that
-the same network, written in Keras 3's spelling, gives with the same seed."""
+stateful LSTM and a `Merge` model (and Keras 2's ImageDataGenerator with `fit_generator`). Each prints its results;
+each must reach its accuracy and print the numbers that the same network, written in Keras 3's spelling, gives with
+the same seed."""
 
 import numpy as np
 import pytest
@@ -27,6 +28,7 @@ PROGRAMS = {
     "keras1_cnn.py": [MNIST_SAMPLE, 2],
     "keras1_lstm.py": [20],
     "keras1_stateful_lstm.py": [8],
+    "keras2_image_augmentation.py": [MNIST_SAMPLE, 3],
 }
 
 
@@ -152,3 +154,14 @@ def test_merge_of_two_sequential_branches(runs, pokemon_csv):
         )
     assert printed["Training loss"] == pytest.approx(history.history["loss"][-1], rel=1e-4)
     assert printed["Validation accuracy"] == pytest.approx(history.history["val_accuracy"][-1], abs=1e-6)
+
+
+def test_image_data_generator_with_fit_generator(runs):
+    result = runs["keras2_image_augmentation.py"]
+    check_ran(result)
+    printed = result.numbers
+    assert printed["Updates"] == 3 * 32  # steps_per_epoch=len(X) / 32 is 32.0 batches, 3 epochs
+    (x_train, _), _ = cornu.datasets.mnist.load_data(str(MNIST_SAMPLE))
+    assert printed["Feature mean"] == pytest.approx(np.mean(x_train[:1024] / 255), rel=1e-4)  # datagen.fit(X)
+    assert printed["Test accuracy"] > 0.5
+    assert "`steps_per_epoch=32.0` is a float; Keras 2 ran 32 batches for it" in result.stderr
