@@ -250,3 +250,12 @@ def test_models_with_private_layers_round_trip_through_keras_files(tmp_path):
         model.save(path)
         loaded = cornu.models.load_model(path)  # LayerScale, StochasticDepth, HardSigmoid need no custom_objects
         np.testing.assert_array_equal(_outputs(loaded, x), _outputs(model, x))
+
+
+def test_keras_module_paths_answer():
+    from cornu.applications import resnet, resnet50
+
+    assert resnet50.ResNet50 is resnet.ResNet50 is applications.ResNet50
+    assert resnet50.preprocess_input is resnet.preprocess_input
+    builders = [name for name in applications.__all__ if name[0].isupper()]
+    assert len(builders) == 30 and all(callable(getattr(applications, name)) for name in builders)

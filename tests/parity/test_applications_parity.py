@@ -113,3 +113,19 @@ def _weighted(model):
 
 def test_cornu_is_importable_as_keras_applications():
     assert cornu.applications.VGG16 is applications.vgg16.VGG16
+
+
+def test_channels_first_matches_keras(tmp_path):
+    kwargs = {"include_top": True, "input_shape": (3, 32, 32), "classes": 5, "alpha": 0.35}
+    keras.backend.set_image_data_format("channels_first")
+    cornu.backend.set_image_data_format("channels_first")
+    try:
+        ref = _keras_model("MobileNetV2", kwargs)
+        _published_layout(ref, tmp_path / "published.h5")
+        x = _batch(kwargs["input_shape"], "normal")
+        ours = applications.MobileNetV2(weights=str(tmp_path / "published.h5"), **kwargs)
+        expected = keras.ops.convert_to_numpy(ref(x, training=False))
+        np.testing.assert_allclose(_outputs(ours, x), expected, rtol=1e-4, atol=1e-5)
+    finally:
+        keras.backend.set_image_data_format("channels_last")
+        cornu.backend.set_image_data_format("channels_last")
