@@ -88,7 +88,9 @@ class DataParallel(_Local):
       they must yield the same batches on every rank (seed their shuffling alike).
     - The gradients are all-reduced once the backward pass is over, not overlapped with it as
       `DistributedDataParallel`'s buckets are (the cost model is in `benchmarks/README.md`).
-    - `train_on_batch`, `test_on_batch` and `predict_on_batch` are not split: each rank runs the batch it is given.
+    - `fit`, `evaluate` and `predict` are collective: call them on every rank, never under `if is_chief():` (that
+      rank would wait for the others). `train_on_batch`, `test_on_batch` and `predict_on_batch` are not split:
+      each rank runs the batch it is given.
 
     Args:
         backend: `"gloo"`, `"nccl"`, or `None` for nccl when CUDA is there, else gloo. Defaults to `None`.

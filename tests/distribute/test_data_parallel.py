@@ -207,3 +207,15 @@ def test_set_distribution_checks_its_argument():
 def test_fully_sharded_data_parallel_says_what_to_use_instead():
     with pytest.raises(NotImplementedError, match="DataParallel.*fully_shard"):
         FullyShardedDataParallel()
+
+
+def test_explicit_data_parallel_outside_torchrun_says_how_to_launch(monkeypatch):
+    for name in ("MASTER_ADDR", "MASTER_PORT", "RANK", "WORLD_SIZE"):
+        monkeypatch.delenv(name, raising=False)
+    set_distribution(DataParallel(backend="gloo"))
+    try:
+        model = workers.build()
+        with pytest.raises(RuntimeError, match=r"missing: MASTER_ADDR.*torchrun --nproc_per_node=2"):
+            workers.train(model, epochs=1)
+    finally:
+        set_distribution(None)
