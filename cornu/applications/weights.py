@@ -26,7 +26,7 @@ def check_weights(weights, include_top, classes):
     >>> check_weights(None, include_top=True, classes=10)
     >>> check_weights("imagenet", include_top=False, classes=10)
     """
-    if not (weights is None or weights == "imagenet" or _is_file(weights)):
+    if not (weights is None or weights == "imagenet" or _exists(weights)):
         raise ValueError(
             f"weights must be None (random initialization), 'imagenet' (the published ImageNet weights) or the path "
             f"of a weights file. Received: weights={weights!r}"
@@ -76,5 +76,5 @@ def fetch(spec, what, instead=None):
         ) from None
 
 
-def _is_file(weights):
-    return isinstance(weights, (str, os.PathLike)) and os.path.isfile(weights)
+def _exists(weights):  # a file, or a folder (an unzipped `.keras`), as Keras accepts
+    return isinstance(weights, (str, os.PathLike)) and os.path.exists(weights)
