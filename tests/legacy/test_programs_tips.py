@@ -1,6 +1,7 @@
 """The seeds' "Tips for training" exercises 06-10 (regularizers, early stopping, dropout, batch normalization,
-callbacks with `LossHistory` and `ModelCheckpoint('model.h5')`), the Functional API slides and a `GridSearchCV`
-program, run by `python -m cornu run` on a generated CSV shaped like `pkgo_city66_class5_v1.csv`."""
+callbacks with `LossHistory` and `ModelCheckpoint('model.h5')`), the Functional API slides, a `GridSearchCV` program
+and a Keras 2 text classifier (`Tokenizer`, `pad_sequences`, `Embedding`, `LSTM`), run by `python -m cornu run`
+(the Pokémon ones on a generated CSV shaped like `pkgo_city66_class5_v1.csv`)."""
 
 import math
 
@@ -22,7 +23,8 @@ PROGRAMS = (
 
 @pytest.fixture(scope="module")
 def runs(program_runs, pokemon_csv):
-    results = program_runs.run_all({name: [pokemon_csv] for name in PROGRAMS})
+    programs = {name: [pokemon_csv] for name in PROGRAMS}
+    results = program_runs.run_all({**programs, "keras2_text_classification.py": [10]})
     for result in results.values():
         check_ran(result)
     return results
@@ -104,3 +106,12 @@ def test_grid_search_with_keras_classifier(runs):
     assert printed["Cross-validated accuracy"] > 0.6 and printed["Folds"] == 3
     assert f"Best: {printed['Best score']:f} using {{" in result.stdout
     assert result.stdout.count(" with: {") == 4  # the 2 x 2 grid
+
+
+def test_text_classification_with_tokenizer_and_padding(runs):
+    result = runs["keras2_text_classification.py"]
+    printed = result.numbers
+    assert printed["Vocabulary size"] == 6 + 6 + 10 and printed["Padded length"] == 12  # the words of the reviews
+    assert printed["Test accuracy"] > 0.75
+    assert printed["Positive review score"] > printed["Negative review score"]
+    assert "`input_length` is a Keras 2 argument of Embedding that changes nothing" in result.stderr
