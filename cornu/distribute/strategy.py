@@ -14,8 +14,6 @@ import os
 import torch
 import torch.distributed as dist
 
-from cornu import backend
-
 __all__ = [
     "LOCAL",
     "DataParallel",
@@ -250,10 +248,7 @@ def current():
     value = distribution()
     if value is None:
         return LOCAL
-    value.initialize()
-    if value.backend == "nccl":  # weights and batches live on this rank's GPU, not cuda:0
-        backend.set_device(torch.device("cuda", value.local_rank))
-    return value
+    return value.initialize()  # the rank's GPU is cornu's default device already (cornu.backend.get_device)
 
 
 def _destroy_process_group():
