@@ -198,3 +198,30 @@ def test_policy_module_serialization_round_trip():
     assert config["class_name"] == "DTypePolicy" and config["module"] == "keras"
     assert policy_module.deserialize(config) == DTypePolicy("mixed_bfloat16")
     assert policy_module.get(torch.float64).name == "float64"
+
+
+def test_saved_model_keeps_each_layers_policy(tmp_path):
+    set_global_policy("mixed_bfloat16")
+    model = cornu.models.Sequential([cornu.Input((4,)), Dense(3), Dense(2, activation="softmax", dtype="float32")])
+    model.compile(optimizer="adam", loss="categorical_crossentropy")
+    model.save(tmp_path / "mixed.keras")
+    set_global_policy("float32")
+    loaded = cornu.models.load_model(tmp_path / "mixed.keras")
+    assert [layer.dtype_policy.name for layer in loaded.layers] == ["mixed_bfloat16", "float32"]
+    x = np.ones((2, 4), "float32")
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=ValueError,
+    reason="cornu.optimizers does not list LossScaleOptimizer yet (Keras exports it as keras.optimizers."
+    "LossScaleOptimizer), so compile_from_config cannot rebuild the wrapped optimizer",
+)
+def test_saved_mixed_float16_model_loads_with_its_loss_scale_optimizer(tmp_path):
+    set_global_policy("mixed_float16")
+    model = cornu.models.Sequential([cornu.Input((4,)), Dense(2, dtype="float32")])
+    model.compile(optimizer="adam", loss="mse")
+    model.save(tmp_path / "half.keras")
+    loaded = cornu.models.load_model(tmp_path / "half.keras")
+    assert isinstance(loaded.optimizer, LossScaleOptimizer)
