@@ -75,8 +75,8 @@ class LossScaleOptimizer(Optimizer):
     def apply(self, grads, params=None):
         """Unscales `grads` and lets the wrapped optimizer step, or skips the step if a gradient is not finite."""
         grads = list(grads)
-        if not self.built:
-            self.build(params if params is not None else [])
+        if not self.built and params is not None:  # without params the wrapped optimizer says what to do
+            self.build(params)
         present = [g for g in grads if g is not None]
         if not present:  # the wrapped optimizer explains what is wrong
             return self.inner_optimizer.apply(grads, params)

@@ -177,7 +177,12 @@ def serialize(policy):
 
 
 def deserialize(config):
-    """The policy of a config dict from `serialize` (or from a Keras 3 file)."""
+    """The policy of a config dict from `serialize` (or from a Keras 3 file).
+
+    Example:
+    >>> deserialize({"class_name": "DTypePolicy", "config": {"name": "mixed_bfloat16"}}).compute_dtype
+    'bfloat16'
+    """
     class_name = config.get("class_name", "DTypePolicy")
     if class_name not in ("DTypePolicy", "FloatDTypePolicy", "Policy"):
         raise ValueError(
