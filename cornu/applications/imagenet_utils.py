@@ -319,7 +319,8 @@ def _preprocess_array(x, channel, mode):
     x -= np.asarray(mean, dtype=x.dtype).reshape(shape)
     if std is not None:
         x /= np.asarray(std, dtype=x.dtype).reshape(shape)
-    return x
+    # the flipped view has a negative stride, which torch.as_tensor refuses: hand back a plain copy
+    return np.ascontiguousarray(x) if mode == "caffe" else x
 
 
 def _preprocess_tensor(x, channel, mode):

@@ -50,9 +50,19 @@ def test_float_arrays_are_changed_in_place_as_in_keras_and_tensors_are_not():
     array = PIXELS.copy()
     imagenet_utils.preprocess_input(array, mode="tf")
     np.testing.assert_allclose(array, PIXELS / 127.5 - 1.0, rtol=1e-6)
+    array = PIXELS.copy()
+    out = imagenet_utils.preprocess_input(array, mode="caffe")  # Keras updates the RGB array through its BGR view
+    np.testing.assert_allclose(array, PIXELS - np.array([123.68, 116.779, 103.939], dtype="float32"), rtol=1e-6)
+    np.testing.assert_array_equal(out, array[..., ::-1])
     tensor = torch.from_numpy(PIXELS.copy())
     imagenet_utils.preprocess_input(tensor, mode="tf")
     np.testing.assert_array_equal(tensor.numpy(), PIXELS)
+
+
+def test_caffe_mode_returns_an_array_torch_accepts():
+    out = imagenet_utils.preprocess_input(PIXELS.copy(), mode="caffe")
+    assert all(stride > 0 for stride in out.strides)
+    assert torch.as_tensor(out).shape == (1, 1, 2, 3)
 
 
 def test_integer_images_become_floatx():

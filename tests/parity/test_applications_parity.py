@@ -129,3 +129,18 @@ def test_channels_first_matches_keras(tmp_path):
     finally:
         keras.backend.set_image_data_format("channels_last")
         cornu.backend.set_image_data_format("channels_last")
+
+
+@pytest.mark.parametrize("mode", ["caffe", "tf", "torch"])
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+def test_preprocess_input_matches_keras(mode, data_format):
+    x = np.random.default_rng(3).uniform(0, 255, size=(2, 3, 4, 3)).astype("float32")
+    if data_format == "channels_first":
+        x = x.transpose(0, 3, 1, 2).copy()
+    theirs_input, ours_input = x.copy(), x.copy()
+    expected = keras.applications.imagenet_utils.preprocess_input(theirs_input, data_format=data_format, mode=mode)
+    got = applications.imagenet_utils.preprocess_input(ours_input, data_format=data_format, mode=mode)
+    np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-5)
+    np.testing.assert_allclose(ours_input, theirs_input, rtol=1e-6, atol=1e-5)  # the same in-place update
+    from_tensor = applications.imagenet_utils.preprocess_input(torch.from_numpy(x), data_format=data_format, mode=mode)
+    np.testing.assert_allclose(from_tensor.numpy(), expected, rtol=1e-6, atol=1e-5)
