@@ -144,3 +144,15 @@ def test_preprocess_input_matches_keras(mode, data_format):
     np.testing.assert_allclose(ours_input, theirs_input, rtol=1e-6, atol=1e-5)  # the same in-place update
     from_tensor = applications.imagenet_utils.preprocess_input(torch.from_numpy(x), data_format=data_format, mode=mode)
     np.testing.assert_allclose(from_tensor.numpy(), expected, rtol=1e-6, atol=1e-5)
+
+
+def test_decode_predictions_matches_keras(monkeypatch):
+    keras_utils = pytest.importorskip("keras.src.applications.imagenet_utils")
+    index = {str(i): [f"n{i:08d}", f"label_{i}"] for i in range(1000)}
+    monkeypatch.setattr(keras_utils, "CLASS_INDEX", index)  # no download on either side
+    monkeypatch.setattr(applications.imagenet_utils, "CLASS_INDEX", index)
+    scores = np.random.default_rng(4).dirichlet(np.ones(1000), size=3).astype("float32")
+    expected = keras.applications.imagenet_utils.decode_predictions(scores, top=4)
+    got = applications.imagenet_utils.decode_predictions(scores, top=4)
+    assert [[row[:2] for row in sample] for sample in got] == [[row[:2] for row in sample] for sample in expected]
+    np.testing.assert_array_equal([[row[2] for row in s] for s in got], [[row[2] for row in s] for s in expected])
