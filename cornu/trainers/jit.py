@@ -81,18 +81,19 @@ class CompiledSteps:
             torch.compiler.cudagraph_mark_step_begin()
         try:
             return compiled(key, *args)
-        except Exception as error:  # noqa: BLE001 - any compiler failure falls back to the eager step, once
+        except Exception as error:  # noqa: BLE001 - a compiler failure falls back to the eager step, once
             if not compiled.new_signature:
                 raise
-            self.failed = True
             self.model._clear_losses()  # a half-run compiled call may have left activity losses behind
+            result = function(*args)  # the user's own mistake fails here too, with eager's clearer message
+            self.failed = True
             warnings.warn(
                 f"jit_compile=True: torch.compile could not compile the {kind} step of model '{self.model.name}' "
                 f"({type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}); running it eagerly. "
                 "Pass jit_compile=False to compile() to skip the attempt.",
                 stacklevel=4,
             )
-            return function(*args)
+            return result
 
 
 class _ShapeCache:
