@@ -137,16 +137,18 @@ def _sync_variable(variable, world_size):
 
 
 class _EpochSync(Callback):
-    """At each epoch's end: buffers (moving statistics) from rank 0, and `stop_training` if any rank set it."""
+    """At each epoch's end: the non-trainable weights (moving statistics) and buffers from rank 0, and
+    `stop_training` if any rank set it."""
 
     def __init__(self, strategy):
         super().__init__()
         self.strategy = strategy
 
     def on_epoch_end(self, epoch, logs=None):
+        state = [p for p in self.model.parameters() if not p.requires_grad] + list(self.model.buffers())
         with torch.no_grad():
-            for buffer in self.model.buffers():
-                dist.broadcast(buffer.data, src=0)
+            for tensor in state:
+                dist.broadcast(tensor.data, src=0)
         flag = torch.tensor([float(bool(self.model.stop_training))], device=self.strategy.comm_device)
         dist.all_reduce(flag, op=dist.ReduceOp.MAX)
         self.model.stop_training = bool(flag.item())

@@ -65,7 +65,8 @@ class DataParallel(_Local):
       agree even when unseeded); each global batch is split in rank order (rank 0 takes the first samples).
     - weights: broadcast from rank 0 when `fit` starts (after `BackupAndRestore` has restored them); gradients are
       all-reduced in one flat buffer per dtype inside `optimizer.apply`, so the single-process step is untouched.
-      Buffers (`BatchNormalization`'s moving statistics) are broadcast from rank 0 at each epoch's end.
+      Non-trainable weights and buffers (`BatchNormalization`'s moving statistics) are broadcast from rank 0 at
+      each epoch's end.
     - logs: metric states (sums and counts) are all-reduced before each epoch's logs are read, so `History`,
       `EarlyStopping` and `ReduceLROnPlateau` see the same global values on every rank. Batch logs (progress bar,
       batch hooks) are the rank's own running values.

@@ -122,6 +122,17 @@ def test_only_rank0_prints_and_writes(two_ranks):
     assert logs[0]["apply_restored"] and logs[1]["apply_restored"]  # fit leaves optimizer.apply as it was
 
 
+def test_stop_buffers_and_tensorboard(two_ranks):
+    out, ranks, _ = two_ranks
+    assert int(ranks[0]["stopped_epochs"]) == int(ranks[1]["stopped_epochs"]) == 1  # rank 1's stop stops rank 0 too
+    moving = [name for name in ranks[0].files if name.startswith("moving")]
+    assert len(moving) == 2  # moving_mean, moving_variance
+    for name in moving:  # each rank normalized its own half, then took rank 0's statistics at the epoch's end
+        np.testing.assert_array_equal(ranks[0][name], ranks[1][name])
+    assert not np.allclose(ranks[0]["moving0"], 0)  # trained: the moving mean left its initial zeros
+    assert (out / "board_rank0").is_dir() and not (out / "board_rank1").exists()
+
+
 def test_killed_worker_resumes_from_backup_with_the_same_weights(tmp_path):
     (tmp_path / "plain").mkdir()
     (tmp_path / "kill").mkdir()

@@ -65,6 +65,25 @@ def train_with_steps_per_epoch():
     return {f"steps_per_epoch{i}": w for i, w in enumerate(model.get_weights())}
 
 
+def extras(out, rank):
+    """A stop asked by rank 1 alone at an epoch's end, BatchNormalization's moving statistics, TensorBoard."""
+    from cornu.layers import BatchNormalization
+
+    class StopOnRank1(cornu.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if rank == 1:
+                self.model.stop_training = True
+
+    (x, y), _, _ = data()
+    cornu.backend.set_random_seed(rank)
+    model = cornu.models.Sequential([Dense(4, input_shape=(5,)), BatchNormalization(), Dense(3, activation="softmax")])
+    model.compile(optimizer="sgd", loss="categorical_crossentropy")
+    board = cornu.callbacks.TensorBoard(os.path.join(out, f"board_rank{rank}"))
+    history = model.fit(x, y, batch_size=BATCH, epochs=5, callbacks=[StopOnRank1(), board], verbose=0)
+    moving = [w.detach().numpy() for w in model.non_trainable_weights]
+    return {"stopped_epochs": np.array(len(history.history["loss"])), **{f"moving{i}": w for i, w in enumerate(moving)}}
+
+
 def results(model, history):
     (_, _), (x_val, y_val), x_pred = data()
     evaluated = model.evaluate(x_val, y_val, batch_size=6, verbose=0, return_dict=True)
@@ -102,6 +121,7 @@ def main_scenario(out):
     arrays.update({f"unseeded{i}": w for i, w in enumerate(unseeded.get_weights())})
     arrays.update(train_on_generator())
     arrays.update(train_with_steps_per_epoch())
+    arrays.update(extras(out, rank))
     np.savez(os.path.join(out, f"rank{rank}.npz"), **arrays)
     with open(os.path.join(out, f"rank{rank}.json"), "w") as f:
         json.dump(logs, f)
