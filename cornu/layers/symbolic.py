@@ -6,6 +6,8 @@ these nodes. Output shapes come from the layer's `compute_output_shape` when it 
 layer on a tiny batch of zeros (twice when other sizes are open, so sizes that follow the input stay `None`).
 """
 
+import warnings
+
 import torch
 
 from cornu import backend
@@ -115,9 +117,13 @@ def _check_input_spec(layer, inputs):
     if len(expected) != inputs.ndim or any(
         e is not None and d is not None and e != d for e, d in zip(expected[1:], inputs.shape[1:])
     ):
-        raise ValueError(
+        # Keras (2 and 3) ignores input_shape/input_dim on all but a model's first layer, and tutorials rely on it
+        # (seed 001 repeats input_dim on a later layer): say so, and go on with the shape the layer receives.
+        warnings.warn(
             f"Layer '{layer.name}' was declared with input shape {format_shape((None,) + tuple(expected[1:]))}, "
-            f"but it is called on a tensor of shape {format_shape(inputs.shape)}."
+            f"but it is called on a tensor of shape {format_shape(inputs.shape)}: the declared shape is ignored, "
+            f"as in Keras. Only a model's first layer takes input_shape/input_dim; remove it from this one.",
+            stacklevel=4,
         )
 
 

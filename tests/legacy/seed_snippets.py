@@ -349,7 +349,6 @@ model.add(Dense(input_dim=28 * 28, units=500, activation='relu'))
         status="runs",
         setup="empty_model",
         check="assert model.output_shape == (None, 500) and len(model.layers) == 3",
-        xfail="cornu refuses a later layer's `input_dim` that contradicts its input (cornu/layers/symbolic.py _check_input_spec); Keras 2 and 3 ignore `input_dim` on any layer but the first, so the seed's '# keras 2.0' alternative line, run after the Keras 1 lines, adds a 500-input Dense there",
     ),
     Snippet(
         where="001/2",
