@@ -144,6 +144,18 @@ class _EpochSync(Callback):
         super().__init__()
         self.strategy = strategy
 
+    def on_train_begin(self, logs=None):
+        # after BackupAndRestore (this callback is the last): every rank must resume at the same epoch
+        epochs = [None] * self.strategy.world_size
+        dist.all_gather_object(epochs, self.model._initial_epoch)
+        if len(set(epochs)) > 1:
+            seen = ", ".join(f"rank {r}: {e}" for r, e in enumerate(epochs))
+            raise RuntimeError(
+                f"The ranks resume fit at different epochs ({seen}; None is no backup): some could not read "
+                "BackupAndRestore's backup. With several machines, give "
+                "backup_dir a folder on storage that every machine reads, the same path on each."
+            )
+
     def on_epoch_end(self, epoch, logs=None):
         state = [p for p in self.model.parameters() if not p.requires_grad] + list(self.model.buffers())
         with torch.no_grad():

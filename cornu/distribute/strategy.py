@@ -82,7 +82,8 @@ class DataParallel(_Local):
       their parts. `BackupAndRestore` saves rank 0's generators and every rank restores them, so a resumed run is
       exact when the ranks were seeded alike (`cornu.backend.set_random_seed(n)` in the script, on every rank).
     - Every rank restores `BackupAndRestore`'s backup itself, so with several machines `backup_dir` must be on
-      storage that all of them read (on one machine any folder will do).
+      storage that all of them read (on one machine any folder will do); ranks that resume at different epochs
+      stop `fit` with an error saying so.
     - A callback that sets `model.stop_training` during an epoch must do so on every rank at the same batch (batch
       logs are per rank); at an epoch's end a stop on any rank stops all.
     - Generators, `Sequence`s and `DataLoader`s are read whole by every rank, which keeps its part of each batch:

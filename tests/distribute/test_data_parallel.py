@@ -133,6 +133,13 @@ def test_stop_buffers_and_tensorboard(two_ranks):
     assert (out / "board_rank0").is_dir() and not (out / "board_rank1").exists()
 
 
+def test_ranks_that_cannot_all_read_the_backup_stop_with_the_fix(two_ranks):
+    _, _, logs = two_ranks
+    for entry in logs:  # rank 0 resumes at epoch 1 from its folder, rank 1 finds nothing in its own
+        assert "rank 0: 1, rank 1: None" in entry["unreadable_backup"]
+        assert "storage that every machine reads" in entry["unreadable_backup"]
+
+
 def test_killed_worker_resumes_from_backup_with_the_same_weights(tmp_path):
     (tmp_path / "plain").mkdir()
     (tmp_path / "kill").mkdir()

@@ -84,6 +84,19 @@ def extras(out, rank):
     return {"stopped_epochs": np.array(len(history.history["loss"])), **{f"moving{i}": w for i, w in enumerate(moving)}}
 
 
+def unreadable_backup(out, rank):
+    """Rank 1's backup_dir is not where rank 0 wrote (machines without shared storage): the resume must stop."""
+    (x, y), _, _ = data()
+    model = build()
+    backup = cornu.callbacks.BackupAndRestore(os.path.join(out, f"backup_rank{rank}"), delete_checkpoint=False)
+    model.fit(x, y, batch_size=BATCH, epochs=1, callbacks=[backup], verbose=0)
+    try:
+        model.fit(x, y, batch_size=BATCH, epochs=2, callbacks=[backup], verbose=0)
+    except RuntimeError as error:
+        return str(error)
+    return None
+
+
 def results(model, history):
     (_, _), (x_val, y_val), x_pred = data()
     evaluated = model.evaluate(x_val, y_val, batch_size=6, verbose=0, return_dict=True)
@@ -122,6 +135,7 @@ def main_scenario(out):
     arrays.update(train_on_generator())
     arrays.update(train_with_steps_per_epoch())
     arrays.update(extras(out, rank))
+    logs["unreadable_backup"] = unreadable_backup(out, rank)
     np.savez(os.path.join(out, f"rank{rank}.npz"), **arrays)
     with open(os.path.join(out, f"rank{rank}.json"), "w") as f:
         json.dump(logs, f)
