@@ -63,7 +63,7 @@ def test_a_sequential_is_a_torch_module():
 
 def test_input_dim_on_a_later_layer_is_ignored_with_a_warning_as_in_keras():
     model = Sequential()
-    model.add(cornu.layers.Dense(500, input_dim=784))
+    model.add(Dense(500, input_dim=784))
     with pytest.warns(UserWarning, match=r"declared with input shape \(None, 784\).*\(None, 500\).*ignored"):
-        model.add(cornu.layers.Dense(10, input_dim=784))
+        model.add(Dense(10, input_dim=784))
     assert model.output_shape == (None, 10) and model.layers[1].get_weights()[0].shape == (500, 10)
