@@ -22,6 +22,7 @@ from cornu import (
     regularizers,
     saving,
     utils,
+    wrappers,
 )
 from cornu.layers import Input
 from cornu.models import Model, Sequential
@@ -46,5 +47,6 @@ __all__ = [
     "regularizers",
     "saving",
     "utils",
+    "wrappers",
     "__version__",
 ]
