@@ -97,13 +97,16 @@ def broadcast_module(model):
 def synced_metrics(strategy, metrics):
     """Inside, every metric's state is the sum over the ranks (its `aggregation`); the rank's own state is put back
     after, so reading the logs twice never counts twice."""
-    saved = []
+    saved, seen = [], set()
     for metric in metrics:
         if isinstance(metric, RunningMean):
             saved.append((metric, metric.total, metric.count))
             _sync_running_mean(metric, strategy.comm_device)
             continue
         for variable in metric.variables:
+            if id(variable) in seen:  # a sub-metric shared by two metrics: summed once
+                continue
+            seen.add(id(variable))
             kept = variable.detach().clone()
             saved.append((variable, kept, None))
             _sync_variable(variable, strategy.world_size)

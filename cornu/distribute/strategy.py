@@ -107,7 +107,7 @@ class DataParallel(_Local):
     trailing_empty = 0  # steps of following batches with no sample on this rank, taken with the current one
 
     def __init__(self, backend=None):
-        if backend not in (None, "gloo", "nccl", "mpi"):
+        if backend not in (None, "gloo", "nccl"):
             raise ValueError(f"Unknown torch.distributed backend. Received: backend={backend!r}. Use 'gloo' or 'nccl'.")
         self.backend = backend or ("nccl" if torch.cuda.is_available() else "gloo")
 
