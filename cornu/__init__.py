@@ -22,12 +22,12 @@ from cornu import (
     regularizers,
     saving,
     utils,
-    wrappers,
 )
 from cornu.layers import Input
 from cornu.models import Model, Sequential
 
 __version__ = "0.1.0"
+_LAZY_MODULES = ("applications", "wrappers")  # imported on first use: the wrappers need scikit-learn
 __all__ = [
     "Input",
     "Model",
@@ -48,5 +48,14 @@ __all__ = [
     "saving",
     "utils",
     "wrappers",
+    "applications",
     "__version__",
 ]
+
+
+def __getattr__(name):
+    if name in _LAZY_MODULES:
+        import importlib
+
+        return importlib.import_module(f"cornu.{name}")
+    raise AttributeError(f"module 'cornu' has no attribute {name!r}")
