@@ -273,6 +273,8 @@ class Layer(nn.Module):
             if value is None or isinstance(value, (str, bool)):
                 return value
             array = np.asarray(value)
+            if any(stride < 0 for stride in array.strides):  # a flipped view (x[..., ::-1]): torch needs a copy
+                array = array.copy()
             tensor = torch.as_tensor(array, device=device)
             return tensor.to(float_dtype) if tensor.is_floating_point() and self.autocast else tensor
 

@@ -147,3 +147,9 @@ def test_calling_build_directly_marks_the_layer_built_so_no_second_set_of_weight
     kernel = layer.kernel
     layer(np.ones((2, 4), dtype="float32"))
     assert layer.kernel is kernel and len(layer.weights) == 2 and len(list(layer.parameters())) == 2
+
+
+def test_a_layer_called_on_a_flipped_numpy_view_converts_it():
+    x = np.arange(6.0, dtype="float32").reshape(2, 3)[:, ::-1]  # negative strides, e.g. caffe's RGB -> BGR
+    layer = Dense(1, kernel_initializer="ones", bias_initializer="zeros")
+    np.testing.assert_allclose(layer(x).detach().numpy(), x.sum(axis=1, keepdims=True))
