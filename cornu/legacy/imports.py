@@ -121,10 +121,11 @@ MODULES = {
             "xception",
             "densenet",
             "efficientnet",
+            "convnext",
             "imagenet_utils",
         )
     },  # fmt: skip
-    "applications.resnet50": ("cornu.applications.resnet",),  # Keras 2's module of ResNet50
+    "applications.resnet50": ("cornu.applications.resnet50",),  # Keras 2's module of ResNet50
     "wrappers": ("cornu.wrappers",),  # Keras 3's SKLearnClassifier, SKLearnRegressor, SKLearnTransformer
     "wrappers.scikit_learn": ("cornu.wrappers.scikit_learn",),  # Keras 2's KerasClassifier(build_fn=...)
     "ops": ("cornu.ops",),
