@@ -84,6 +84,9 @@ class DataParallel(_Local):
     - Every rank restores `BackupAndRestore`'s backup itself, so with several machines `backup_dir` must be on
       storage that all of them read (on one machine any folder will do); ranks that resume at different epochs
       stop `fit` with an error saying so.
+    - With several machines and `--max-restarts`, launch `torchrun` with `TORCH_DISABLE_SHARE_RDZV_TCP_STORE=1`:
+      torch's shared rendezvous store can hand a restarted rank a dead peer's address (pytorch/pytorch#135712);
+      on one machine cornu gives each attempt its own keys.
     - A callback that sets `model.stop_training` during an epoch must do so on every rank at the same batch (batch
       logs are per rank); at an epoch's end a stop on any rank stops all.
     - Generators, `Sequence`s and `DataLoader`s are read whole by every rank, which keeps its part of each batch:
@@ -143,9 +146,11 @@ class DataParallel(_Local):
         if self.backend == "nccl":
             torch.cuda.set_device(self.local_rank)
         store, rank, world_size = next(dist.rendezvous("env://"))
-        # torchrun keeps one TCP store across the restarts of --max-restarts, so a restarted rank could read the
-        # address its killed predecessor published there and fail to connect: each attempt gets its own keys.
-        store = dist.PrefixStore(f"cornu/attempt_{os.environ.get('TORCHELASTIC_RESTART_COUNT', '0')}/", store)
+        if int(os.environ.get("LOCAL_WORLD_SIZE", 0)) == world_size:
+            # torchrun keeps one TCP store across the restarts of --max-restarts, so a restarted rank could read the
+            # address its killed predecessor published there and fail to connect (pytorch/pytorch#135712): each
+            # attempt gets its own keys. Only on one machine: each machine's agent counts its own restarts.
+            store = dist.PrefixStore(f"cornu/attempt_{os.environ.get('TORCHELASTIC_RESTART_COUNT', '0')}/", store)
         dist.init_process_group(self.backend, store=store, rank=rank, world_size=world_size)
         # Started here, so ended here: a group left to the interpreter's teardown can abort the process at exit
         # ("terminate called without an active exception"), which torchrun reports as a failed worker.
