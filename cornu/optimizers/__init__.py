@@ -27,6 +27,7 @@ __all__ = [
     "Adamax",
     "Nadam",
     "Lion",
+    "LossScaleOptimizer",
     "schedules",
     "get",
     "serialize",
@@ -67,7 +68,7 @@ def deserialize(config, custom_objects=None):
             f"An optimizer config is a dict with 'class_name' and 'config' keys. Received: {config!r}. "
             "For example: {'class_name': 'Adam', 'config': {'learning_rate': 0.001}}."
         )
-    table = dict(_BY_NAME)
+    table = {**_BY_NAME, "lossscaleoptimizer": _loss_scale_optimizer()}  # saved mixed_float16 models name it
     table.update(custom_objects or {})
     cls = lookup("optimizer", config["class_name"], table)
     return cls.from_config(dict(config.get("config") or {}))
@@ -90,3 +91,16 @@ def get(identifier):
         f"Could not interpret optimizer identifier: {identifier!r}. Pass a name such as 'adam', a config dict, "
         "or an optimizer instance such as cornu.optimizers.Adam(learning_rate=0.001)."
     )
+
+
+def _loss_scale_optimizer():
+    # It lives with the mixed precision policies and imports this package's base class: imported when first needed.
+    from cornu.mixed_precision.loss_scale_optimizer import LossScaleOptimizer
+
+    return LossScaleOptimizer
+
+
+def __getattr__(name):
+    if name == "LossScaleOptimizer":  # Keras 3 exports it as keras.optimizers.LossScaleOptimizer
+        return _loss_scale_optimizer()
+    raise AttributeError(f"module 'cornu.optimizers' has no attribute {name!r}")

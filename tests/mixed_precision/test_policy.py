@@ -212,12 +212,6 @@ def test_saved_model_keeps_each_layers_policy(tmp_path):
     np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="cornu.optimizers does not list LossScaleOptimizer yet (Keras exports it as keras.optimizers."
-    "LossScaleOptimizer), so compile_from_config cannot rebuild the wrapped optimizer",
-)
 def test_saved_mixed_float16_model_loads_with_its_loss_scale_optimizer(tmp_path):
     set_global_policy("mixed_float16")
     model = cornu.models.Sequential([cornu.Input((4,)), Dense(2, dtype="float32")])
