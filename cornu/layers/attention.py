@@ -209,7 +209,8 @@ class MultiHeadAttention(Layer):
             use_bias=self.use_bias, kernel_initializer=self.kernel_initializer,
             bias_initializer=self.bias_initializer, kernel_regularizer=self.kernel_regularizer,
             bias_regularizer=self.bias_regularizer, kernel_constraint=self.kernel_constraint,
-            bias_constraint=self.bias_constraint, activity_regularizer=self.mha_activity_regularizer, dtype=self.dtype,
+            bias_constraint=self.bias_constraint, activity_regularizer=self.mha_activity_regularizer,
+            dtype=self.dtype_policy,  # the policy, not its variable dtype: a mixed MHA projects in bfloat16 too
         )  # fmt: skip
         heads_k, heads_v = (self.num_heads, self.key_dim), (self.num_heads, self.value_dim)
         self.query_dense = _Projection(1, heads_k, name="query", **common)

@@ -251,13 +251,16 @@ class Embedding(Layer):
         if inputs.dtype not in (torch.int32, torch.int64):
             inputs = inputs.to(torch.int64)  # as Keras, float indices are truncated
         try:  # no per-step range check: an out-of-range index surfaces as torch's error, translated here
-            return F.embedding(inputs, self.embeddings)
+            outputs = F.embedding(inputs, self.embeddings)
         except IndexError:
             low, high = int(inputs.min()), int(inputs.max())
             raise ValueError(
                 f"Embedding layer '{self.name}' has input_dim={self.input_dim} (indices 0 to {self.input_dim - 1}), "
                 f"but received indices from {low} to {high}. Use Embedding({high + 1}, ...) or remap the indices."
             ) from None
+        # Keras looks rows up in the weights' dtype and returns the compute dtype (bfloat16 under a mixed policy).
+        compute = self._compute_torch_dtype
+        return outputs if outputs.dtype is compute or not compute.is_floating_point else outputs.to(compute)
 
     def compute_mask(self, inputs, previous_mask=None):
         if not self.mask_zero:
@@ -325,7 +328,7 @@ class Lambda(Layer):
 
     def compute_output_shape(self, input_shape):
         if self._output_shape is None:
-            spec = symbolic.probe_output_spec(self, [_shapes_to_symbolic(input_shape, self.dtype)], {})
+            spec = symbolic.probe_output_spec(self, [_shapes_to_symbolic(input_shape, self.compute_dtype)], {})
             return tree.map_structure(lambda t: t.shape, spec)
         if callable(self._output_shape):
             return self._output_shape(input_shape)

@@ -3,6 +3,7 @@
 from cornu import backend
 from cornu.layers.base import Layer
 from cornu.layers.symbolic import KerasTensor, Node
+from cornu.mixed_precision import policy as dtype_policies
 
 __all__ = ["InputLayer", "Input"]
 
@@ -38,7 +39,10 @@ class InputLayer(Layer):
             shape = kwargs.pop("input_shape")
         if batch_shape is None and "batch_input_shape" in kwargs:
             batch_shape = kwargs.pop("batch_input_shape")
-        super().__init__(name=name, dtype=dtype, **kwargs)
+        # As in Keras, `dtype` is the data's dtype, not a policy: "string" (for StringLookup), "int32" and "float32"
+        # are all accepted; the layer itself keeps the global policy, and computes nothing.
+        super().__init__(name=name, **kwargs)
+        self._input_dtype = _standard_input_dtype(dtype)
         if batch_shape is None:
             if shape is None:
                 raise ValueError("Input needs a shape, e.g. Input(shape=(784,)) for 784 features per sample.")
@@ -47,9 +51,21 @@ class InputLayer(Layer):
         self.batch_shape = tuple(None if d is None else int(d) for d in batch_shape)
         self.sparse, self.optional = bool(sparse), optional
         self.built = True
-        tensor = input_tensor if isinstance(input_tensor, KerasTensor) else KerasTensor(self.batch_shape, self.dtype)
+        if isinstance(input_tensor, KerasTensor):
+            tensor, self._input_dtype = input_tensor, input_tensor.dtype
+        else:
+            tensor = KerasTensor(self.batch_shape, self._input_dtype)
         tensor.name = self.name
         Node(self, (), {}, tensor)
+
+    @property
+    def dtype(self):
+        """The dtype of the data this input takes (`"float32"`, `"int32"`, `"string"`, ...)."""
+        return self._input_dtype
+
+    @dtype.setter
+    def dtype(self, value):
+        self._input_dtype = _standard_input_dtype(value)
 
     def call(self, inputs):
         return inputs
@@ -88,3 +104,15 @@ def Input(
         name=name,
     )
     return layer.output
+
+
+def _standard_input_dtype(dtype):
+    """A data dtype's standard name: `None` is `floatx()`; "string" as Keras accepts it; a name, a torch or NumPy
+    dtype, or a policy (its compute dtype) otherwise."""
+    if dtype is None:
+        return backend.floatx()
+    if isinstance(dtype, str):
+        dtype = dtype.replace("torch.", "")
+        if dtype in ("string", "str", "object"):
+            return "string"
+    return dtype_policies.get(dtype).compute_dtype

@@ -121,12 +121,12 @@ class BatchNormalization(Layer):
         if self.scale:
             self.gamma = self.add_weight(
                 shape, self.gamma_initializer, name="gamma", regularizer=self.gamma_regularizer,
-                constraint=self.gamma_constraint,
+                constraint=self.gamma_constraint, autocast=False,
             )  # fmt: skip
         if self.center:
             self.beta = self.add_weight(
                 shape, self.beta_initializer, name="beta", regularizer=self.beta_regularizer,
-                constraint=self.beta_constraint,
+                constraint=self.beta_constraint, autocast=False,
             )  # fmt: skip
         self.moving_mean = self.add_weight(shape, self.moving_mean_initializer, name="moving_mean", trainable=False)
         self.moving_variance = self.add_weight(
@@ -158,7 +158,7 @@ class BatchNormalization(Layer):
             outputs = F.batch_norm(
                 x, self.moving_mean, self.moving_variance, self.gamma, self.beta, False, 0.0, self.epsilon
             )
-        return outputs.movedim(1, self._axis) if moved else outputs
+        return _as_compute_dtype(self, outputs.movedim(1, self._axis) if moved else outputs)
 
     def _training(self, x):
         count = x.numel() // x.shape[1]  # values per feature: a Python int from the shape, no host sync
@@ -289,6 +289,7 @@ class LayerNormalization(Layer):
                 stacklevel=2,
             )
         super().__init__(**kwargs)
+        self.autocast = False  # as in Keras: inputs keep their precision, the statistics are taken in float32
         self.rms_scaling = rms_scaling
         if isinstance(axis, (list, tuple)):
             self.axis = list(axis)
@@ -314,12 +315,12 @@ class LayerNormalization(Layer):
         if self.scale or self.rms_scaling:
             self.gamma = self.add_weight(
                 shape, self.gamma_initializer, name="gamma", regularizer=self.gamma_regularizer,
-                constraint=self.gamma_constraint,
+                constraint=self.gamma_constraint, autocast=False,
             )  # fmt: skip
         if self.center and not self.rms_scaling:
             self.beta = self.add_weight(
                 shape, self.beta_initializer, name="beta", regularizer=self.beta_regularizer,
-                constraint=self.beta_constraint,
+                constraint=self.beta_constraint, autocast=False,
             )  # fmt: skip
         rank = len(input_shape)
         # Trailing contiguous axes are what F.layer_norm normalizes; others take the explicit formula.
@@ -328,7 +329,9 @@ class LayerNormalization(Layer):
         self._normalized_shape = shape
 
     def call(self, inputs):
-        inputs = _as_weight_dtype(self, inputs)
+        return _as_compute_dtype(self, self._normalize(_as_weight_dtype(self, inputs)))
+
+    def _normalize(self, inputs):
         if self._fused:
             return F.layer_norm(inputs, self._normalized_shape, self.gamma, self.beta, self.epsilon)
         variance, mean = torch.var_mean(inputs, dim=self._axes, keepdim=True, correction=0)
@@ -406,6 +409,13 @@ def _as_weight_dtype(layer, inputs):
     # torch's fused kernels refuse mixed dtypes; Keras computes in float32 (or wider) and returns the layer's dtype.
     dtype = backend.torch_dtype(layer.dtype)
     return inputs if inputs.dtype == dtype else inputs.to(dtype)
+
+
+def _as_compute_dtype(layer, outputs):
+    # Under a mixed policy the statistics are taken in float32 (half types overflow in the sums), as Keras does,
+    # and the result goes back to the compute dtype; a no-op under a plain policy.
+    dtype = layer._compute_torch_dtype
+    return outputs if outputs.dtype == dtype or not dtype.is_floating_point else outputs.to(dtype)
 
 
 def _moments(x, weights):

@@ -68,6 +68,7 @@ class GroupNormalization(Layer):
         if isinstance(axis, bool) or not isinstance(axis, int):
             raise TypeError(f"GroupNormalization's axis must be an integer. Received: axis={axis!r}")
         super().__init__(**kwargs)
+        self.autocast = False  # as in Keras: inputs keep their precision, the statistics are taken in float32
         self.groups, self.axis, self.epsilon = groups, axis, float(epsilon)
         self.center, self.scale = bool(center), bool(scale)
         self.beta_initializer = initializers.get(beta_initializer)
@@ -103,18 +104,24 @@ class GroupNormalization(Layer):
         if self.scale:
             self.gamma = self.add_weight(
                 (dim,), self.gamma_initializer, name="gamma", regularizer=self.gamma_regularizer,
-                constraint=self.gamma_constraint,
+                constraint=self.gamma_constraint, autocast=False,
             )  # fmt: skip
         if self.center:
             self.beta = self.add_weight(
                 (dim,), self.beta_initializer, name="beta", regularizer=self.beta_regularizer,
-                constraint=self.beta_constraint,
+                constraint=self.beta_constraint, autocast=False,
             )  # fmt: skip
 
     def call(self, inputs):
         x = inputs.movedim(self._axis, 1) if self._axis != 1 else inputs
+        # Half types overflow in the group sums: Keras takes the statistics in float32 (torch's kernel wants the
+        # weights' dtype) and returns the compute dtype under a mixed policy.
         compute = x if x.dtype in (torch.float32, torch.float64) else x.float()
-        out = F.group_norm(compute, self.groups, self.gamma, self.beta, self.epsilon).to(inputs.dtype)
+        weight = self.gamma if self.gamma is not None else self.beta
+        if weight is not None and compute.dtype != weight.dtype:
+            compute = compute.to(weight.dtype)
+        out = F.group_norm(compute, self.groups, self.gamma, self.beta, self.epsilon)
+        out = out.to(self._compute_torch_dtype if self.compute_dtype != self.variable_dtype else inputs.dtype)
         return out.movedim(1, self._axis) if self._axis != 1 else out
 
     def compute_output_shape(self, input_shape):

@@ -131,8 +131,9 @@ class _SpatialDropout(Dropout):
             )
 
     def get_config(self):
-        # Keras's spatial dropouts take (and save) only these arguments.
-        return {"rate": self.rate, "seed": self.seed, "name": self.name, "dtype": self.dtype}
+        # Keras's spatial dropouts take (and save) only these arguments. Keras saves `self.dtype` (the variable
+        # dtype), losing a mixed policy; cornu saves the policy's name, which both libraries read back.
+        return {"rate": self.rate, "seed": self.seed, "name": self.name, "dtype": self.dtype_policy.name}
 
 
 class SpatialDropout1D(_SpatialDropout):

@@ -131,7 +131,7 @@ def _output_spec(layer, args, kwargs, shapes):
     if getattr(type(layer).compute_output_shape, "_probes", False):
         return probe_output_spec(layer, args, kwargs)
     output_shapes = layer.compute_output_shape(shapes)
-    dtype = layer.dtype
+    dtype = layer.compute_dtype  # a mixed layer's outputs are in its compute dtype, as Keras's KerasTensors say
     if _is_shape(output_shapes):
         return KerasTensor(output_shapes, dtype)
     return _map_shapes(lambda s: KerasTensor(s, dtype), output_shapes)

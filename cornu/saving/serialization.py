@@ -121,7 +121,12 @@ def _jsonable(value):
 def _sequential_config(model):
     layers = [serialize_layer(model._input_layer)] if model._input_layer is not None else []
     layers += [serialize_layer(layer) for layer in model.layers]
-    config = {"name": model.name, "trainable": model.trainable, "dtype": _policy(model.dtype), "layers": layers}
+    config = {
+        "name": model.name,
+        "trainable": model.trainable,
+        "dtype": _policy(model.dtype_policy.name),
+        "layers": layers,
+    }
     if model._input_layer is not None:
         config["build_input_shape"] = list(model._input_layer.batch_shape)
     return config

@@ -133,3 +133,98 @@ def test_loss_scale_dynamics_match_keras_on_the_same_gradients():
         assert int(ours.step_counter) == int(keras.ops.convert_to_numpy(ref.step_counter))
         assert ours.iterations == int(keras.ops.convert_to_numpy(ref.iterations))
         np.testing.assert_allclose(our_w.detach().numpy(), keras.ops.convert_to_numpy(ref_w), rtol=1e-6)
+
+
+def _layer_pair(make_ref, make_ours, *inputs, **call_kwargs):
+    """One layer from each library under "mixed_bfloat16", built on `inputs`, cornu given Keras's weights; returns
+    (Keras's output, cornu's output, Keras's layer, cornu's layer)."""
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    set_global_policy("mixed_bfloat16")
+    keras.utils.set_random_seed(0)
+    ref, ours = make_ref(), make_ours()
+    ref(*inputs, **call_kwargs)
+    ours(*[torch.from_numpy(x) for x in inputs], **call_kwargs)
+    ours.set_weights(ref.get_weights())
+    ref_out = ref(*inputs, **call_kwargs)
+    our_out = ours(*[torch.from_numpy(x) for x in inputs], **call_kwargs)
+    return ref_out, our_out, ref, ours
+
+
+def _assert_same_outputs(ref_out, our_out, ref, ours):
+    ref_list = ref_out if isinstance(ref_out, (list, tuple)) else [ref_out]
+    our_list = our_out if isinstance(our_out, (list, tuple)) else [our_out]
+    assert len(ref_list) == len(our_list)
+    for a, b in zip(ref_list, our_list):
+        assert str(b.dtype).replace("torch.", "") == keras.backend.standardize_dtype(a.dtype)
+        expected = keras.ops.convert_to_numpy(keras.ops.cast(a, "float32"))
+        np.testing.assert_allclose(b.float().detach().numpy(), expected, rtol=2e-2, atol=2e-2)
+    assert [str(w.dtype).replace("torch.", "") for w in ours.weights] == [w.dtype for w in ref.weights]
+
+
+def _seq(*shape, seed=0):
+    return np.random.default_rng(seed).normal(size=shape).astype("float32")
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_normalization_matches_keras_under_mixed_bfloat16(training):
+    x = _seq(8, 3) * 3 + 2
+    pair = _layer_pair(keras.layers.BatchNormalization, cornu.layers.BatchNormalization, x, training=training)
+    _assert_same_outputs(*pair)
+    ref, ours = pair[2], pair[3]
+    for a, b in zip(ref.non_trainable_weights, ours.non_trainable_weights):  # the moving statistics, twice updated
+        np.testing.assert_allclose(b.detach().numpy(), keras.ops.convert_to_numpy(a), rtol=1e-3, atol=1e-5)
+
+
+def test_layer_normalization_matches_keras_under_mixed_bfloat16():
+    x = _seq(4, 5, 6) * 4 + 10
+    _assert_same_outputs(*_layer_pair(keras.layers.LayerNormalization, cornu.layers.LayerNormalization, x))
+    _assert_same_outputs(
+        *_layer_pair(
+            lambda: keras.layers.GroupNormalization(groups=2), lambda: cornu.layers.GroupNormalization(groups=2), x
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    "name, kwargs",
+    [
+        ("LSTM", {"units": 3, "return_sequences": True, "return_state": True}),
+        ("GRU", {"units": 3}),
+        ("GRU", {"units": 3, "reset_after": False}),
+        ("SimpleRNN", {"units": 3, "return_sequences": True}),
+    ],
+)
+def test_recurrent_layers_match_keras_under_mixed_bfloat16(name, kwargs):
+    x = _seq(2, 5, 4)
+    pair = _layer_pair(lambda: getattr(keras.layers, name)(**kwargs), lambda: getattr(cornu.layers, name)(**kwargs), x)
+    _assert_same_outputs(*pair)
+
+
+def test_embedding_matches_keras_under_mixed_bfloat16():
+    ids = np.array([[1, 2, 0], [4, 3, 3]])
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    set_global_policy("mixed_bfloat16")
+    ref, ours = keras.layers.Embedding(5, 3), cornu.layers.Embedding(5, 3)
+    ref.build((None, 3))
+    ours.set_weights(ref.get_weights())
+    _assert_same_outputs(ref(ids), ours(torch.from_numpy(ids)), ref, ours)
+
+
+def test_multi_head_attention_matches_keras_under_mixed_bfloat16():
+    q, v = _seq(2, 3, 4), _seq(2, 5, 4, seed=1)
+    pair = _layer_pair(
+        lambda: keras.layers.MultiHeadAttention(2, 3), lambda: cornu.layers.MultiHeadAttention(2, 3), q, v
+    )
+    _assert_same_outputs(*pair)
+    assert pair[3].output_dense.compute_dtype == pair[2].output_dense.compute_dtype == "bfloat16"
+
+
+def test_symbolic_dtypes_match_keras_under_mixed_bfloat16():
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    set_global_policy("mixed_bfloat16")
+    ref_in, our_in = keras.Input((5, 4)), cornu.Input((5, 4))
+    ref_lstm, our_lstm = keras.layers.LSTM(3)(ref_in), cornu.layers.LSTM(3)(our_in)
+    ref_out = keras.layers.Dense(2, dtype="float32")(keras.layers.BatchNormalization()(ref_lstm))
+    our_out = cornu.layers.Dense(2, dtype="float32")(cornu.layers.BatchNormalization()(our_lstm))
+    assert (our_in.dtype, our_lstm.dtype, our_out.dtype) == (ref_in.dtype, ref_lstm.dtype, ref_out.dtype)
+    assert cornu.Input((1,), dtype="string").dtype == keras.Input((1,), dtype="string").dtype == "string"

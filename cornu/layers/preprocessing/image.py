@@ -87,7 +87,7 @@ class _ImageLayer(Layer):
         last = self.data_format == "channels_last"
         x = x.permute(0, 3, 1, 2) if last else x
         if not x.is_floating_point():
-            x = x.to(backend.torch_dtype(self.dtype))
+            x = x.to(self._compute_torch_dtype)
         out = fn(x)
         out = out.permute(0, 2, 3, 1) if last else out
         return out.squeeze(0) if single else out
@@ -183,7 +183,7 @@ class CenterCrop(_ImageLayer):
         dh, dw = inputs.shape[h_axis] - self.height, inputs.shape[w_axis] - self.width
         if dh >= 0 and dw >= 0:
             x = inputs.narrow(h_axis, dh // 2, self.height).narrow(w_axis, dw // 2, self.width)
-            return x if x.is_floating_point() else x.to(backend.torch_dtype(self.dtype))
+            return x if x.is_floating_point() else x.to(self._compute_torch_dtype)
         return self._on_images(inputs, lambda x: resize(x, (self.height, self.width), crop_to_aspect_ratio=True))
 
     def compute_output_shape(self, input_shape):

@@ -69,7 +69,7 @@ class Rescaling(Layer):
         self.built = True
 
     def call(self, inputs):
-        dtype = backend.torch_dtype(self.dtype)
+        dtype = self._compute_torch_dtype  # Keras rescales in the compute dtype (bfloat16 under a mixed policy)
         x = inputs.to(dtype)
         scale = torch.as_tensor(self.scale, dtype=dtype, device=x.device)
         offset = torch.as_tensor(self.offset, dtype=dtype, device=x.device)
@@ -199,7 +199,11 @@ class Normalization(Layer):
             variance = self.adapt_variance.reshape(self._broadcast)
         else:
             mean, variance = self._fixed_mean, self._fixed_variance
-        x = inputs.to(mean.dtype)
+        # Keras normalizes in the compute dtype, the statistics read in it too (bfloat16 under a mixed policy).
+        dtype = self._compute_torch_dtype
+        if dtype != mean.dtype:
+            mean, variance = mean.to(dtype), variance.to(dtype)
+        x = inputs.to(dtype)
         root = torch.clamp(torch.sqrt(variance), min=backend.epsilon())
         return mean + x * root if self.invert else (x - mean) / root
 
@@ -338,7 +342,7 @@ class CategoryEncoding(Layer):
                 )
             count_weights = torch.as_tensor(np.asarray(count_weights) if not torch.is_tensor(count_weights)
                                             else count_weights, device=inputs.device)  # fmt: skip
-        dtype = count_weights.dtype if count_weights is not None else backend.torch_dtype(self.dtype)
+        dtype = count_weights.dtype if count_weights is not None else self._compute_torch_dtype
         return encode_categorical(inputs.long(), self.output_mode, self.num_tokens, dtype, count_weights)
 
     def compute_output_shape(self, input_shape):

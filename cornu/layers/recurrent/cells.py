@@ -153,7 +153,7 @@ class _DropoutCell(Layer):
     def get_initial_state(self, batch_size=None):
         """Zero states, one `(batch_size, n)` tensor per entry of `state_size`."""
         sizes = self.state_size if isinstance(self.state_size, (list, tuple)) else [self.state_size]
-        dtype = backend.torch_dtype(self.dtype)
+        dtype = self._compute_torch_dtype  # states live in the compute dtype, like the outputs
         return [torch.zeros((batch_size, n), dtype=dtype, device=self._device()) for n in sizes]
 
     def get_config(self):

@@ -132,7 +132,7 @@ class _ConvLSTM2DCell(_DropoutCell):
             if self.data_format == "channels_last"
             else (batch_size, self.filters, *self.spatial)
         )
-        dtype = backend.torch_dtype(self.dtype)
+        dtype = self._compute_torch_dtype  # states live in the compute dtype, like the outputs
         return [torch.zeros(shape, dtype=dtype, device=self._device()) for _ in range(2)]
 
     def _convolve(self, x, kernel, masks, **conv):

@@ -121,6 +121,17 @@ class RNN(Layer):
 
     # ------------------------------------------------------------------ computation
     def call(self, sequences, initial_state=None, mask=None, training=False):
+        if not self._mixed:
+            return self._call_sequences(sequences, initial_state, mask, training)
+        casts = _cast_cell_weights(self.cell, self._compute_torch_dtype)
+        try:
+            return self._call_sequences(sequences, initial_state, mask, training)
+        finally:
+            for module, names in casts:
+                for name in names:
+                    module.__dict__.pop(name, None)
+
+    def _call_sequences(self, sequences, initial_state, mask, training):
         if tree.is_nested(mask):
             mask = tree.flatten(mask)[0]
         if mask is not None and not isinstance(mask, torch.Tensor):
@@ -287,3 +298,23 @@ def cell_layer_config(layer, drop=()):
     config.update(cell_config)
     config["activity_regularizer"] = regularizers.serialize(layer.activity_regularizer)
     return config
+
+
+def _cast_cell_weights(cell, dtype):
+    """Under a mixed policy Keras reads every float weight in the layer's compute dtype for the length of its call,
+    the cell's too; cornu's RNN runs its cells' `call` directly (no `__call__`, which would cast them), so the copies
+    shadow the cells' parameters here, as `Layer` does for its own. Returns `[(module, names)]` to remove after."""
+    casts = []
+    for module in cell.modules() if isinstance(cell, torch.nn.Module) else ():
+        copies = {
+            name: weight.to(dtype)
+            for name, weight in module._parameters.items()
+            if weight is not None
+            and weight.is_floating_point()
+            and weight.dtype is not dtype
+            and getattr(weight, "autocast", True)
+            and getattr(weight, "keras_trainable", True)
+        }
+        module.__dict__.update(copies)
+        casts.append((module, list(copies)))
+    return casts
