@@ -171,8 +171,11 @@ class UnitNormalization(Layer):
 
     def call(self, inputs):
         dims = self.axis if isinstance(self.axis, list) else [self.axis]
-        inverse = torch.rsqrt(inputs.square().sum(dim=dims, keepdim=True)).clamp(max=1e12)
-        return inputs * inverse
+        # Half types overflow in the sum of squares (float16 past 65504) and cannot hold the 1e12 cap: under a
+        # mixed policy the norm is taken in float32 and the result returned in the compute dtype.
+        x = inputs.float() if inputs.dtype in (torch.float16, torch.bfloat16) else inputs
+        inverse = torch.rsqrt(x.square().sum(dim=dims, keepdim=True)).clamp(max=1e12)
+        return (x * inverse).to(inputs.dtype)
 
     def compute_output_shape(self, input_shape):
         for axis in self.axis if isinstance(self.axis, list) else [self.axis]:

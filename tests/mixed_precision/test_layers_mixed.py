@@ -211,3 +211,20 @@ def test_fit_with_batch_normalization_and_an_lstm_under_mixed_bfloat16():
     assert history.history["loss"][-1] < 0.7 * history.history["loss"][0]
     assert all(w.dtype == torch.float32 for w in model.weights)
     assert float(model.layers[0].moving_variance.detach().mean()) != 1.0  # the statistics moved
+
+
+def test_unit_normalization_under_mixed_float16_does_not_overflow():
+    set_global_policy("mixed_float16")
+    x = torch.tensor([[300.0, 400.0], [0.0, 0.0]])  # 300**2 + 400**2 overflows float16
+    out = layers.UnitNormalization()(x)
+    assert out.dtype == torch.float16
+    torch.testing.assert_close(out.float(), torch.tensor([[0.6, 0.8], [0.0, 0.0]]), rtol=1e-3, atol=1e-3)
+
+
+@pytest.mark.parametrize("make", [layers.BatchNormalization, layers.LayerNormalization, lambda: layers.LSTM(2)])
+def test_mixed_float16_layers_return_float16(make):
+    set_global_policy("mixed_float16")
+    layer = make()
+    out = layer(_x(2, 3, 4) * 100)
+    assert out.dtype == torch.float16 and bool(torch.isfinite(out).all())
+    assert all(w.dtype == torch.float32 for w in layer.weights)
