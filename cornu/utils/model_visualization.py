@@ -556,6 +556,6 @@ def _notebook_image(path, extension):
 
     if extension == "svg":
         return display.SVG(filename=path)
-    if extension in ("png", "jpg", "jpeg"):
-        return display.Image(filename=path)
+    if extension in ("png", "jpg", "jpeg"):  # the format given: IPython cannot guess it for a name with no suffix
+        return display.Image(filename=path, format="jpeg" if extension in ("jpg", "jpeg") else "png")
     return None

@@ -279,3 +279,10 @@ def test_deep_model_is_laid_out_without_recursion_and_huge_pictures_lower_the_dp
     with pytest.warns(UserWarning, match="too large for dpi=200; drawn at dpi="):
         plot_model(_chain(4), to_file=tmp_path / "m.png")
     assert max(_image(tmp_path / "m.png").size) <= 400
+
+
+def test_a_name_without_suffix_gives_a_png_notebook_image(tmp_path):
+    display = pytest.importorskip("IPython.display")  # imported, as in a notebook: plot_model returns an image
+    image = plot_model(cornu.models.Sequential([Dense(2, input_shape=(3,))]), to_file=tmp_path / "noext")
+    assert isinstance(image, display.Image) and image.format == "png"
+    assert image.data.startswith(b"\x89PNG")
