@@ -151,6 +151,13 @@ def test_preprocessing_layers_return_the_compute_dtype():
         ref = make()(x)
         assert (out.dtype, ref.dtype) == (torch.bfloat16, torch.float32)
         torch.testing.assert_close(out.float(), ref, rtol=RTOL, atol=ATOL * float(ref.abs().max()))
+    set_global_policy("mixed_bfloat16")
+    hot = layers.CategoryEncoding(4, output_mode="one_hot")(torch.tensor([1, 3]))
+    assert hot.dtype == torch.float32  # as Keras: CategoryEncoding encodes in `self.dtype`, the variable dtype
+    torch.testing.assert_close(hot, torch.eye(4)[[1, 3]])
+    bins = layers.Discretization(bin_boundaries=[0.0], output_mode="one_hot")(torch.tensor([-1.0, 2.0]))
+    assert bins.dtype == torch.bfloat16  # as Keras: encoded outputs in the compute dtype
+    torch.testing.assert_close(bins.float(), torch.eye(2))
 
 
 def test_symbolic_tensors_carry_the_compute_dtype():

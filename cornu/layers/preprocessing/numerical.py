@@ -282,7 +282,9 @@ class Discretization(Layer):
             )
         edges = torch.as_tensor(self.bin_boundaries, dtype=torch.float64, device=inputs.device)
         indices = torch.bucketize(inputs.to(torch.float64), edges, right=True)
-        return encode_categorical(indices, self.output_mode, len(self.bin_boundaries) + 1, torch.float32)
+        # Keras's encoded (non-"int") outputs are in the compute dtype: bfloat16 under a mixed policy.
+        dtype = self._compute_torch_dtype if self._compute_torch_dtype.is_floating_point else torch.float32
+        return encode_categorical(indices, self.output_mode, len(self.bin_boundaries) + 1, dtype)
 
     def get_config(self):
         base = super().get_config()
@@ -342,7 +344,8 @@ class CategoryEncoding(Layer):
                 )
             count_weights = torch.as_tensor(np.asarray(count_weights) if not torch.is_tensor(count_weights)
                                             else count_weights, device=inputs.device)  # fmt: skip
-        dtype = count_weights.dtype if count_weights is not None else self._compute_torch_dtype
+        # Keras encodes in `self.dtype` (float32 under a mixed policy), not the compute dtype.
+        dtype = count_weights.dtype if count_weights is not None else backend.torch_dtype(self.dtype)
         return encode_categorical(inputs.long(), self.output_mode, self.num_tokens, dtype, count_weights)
 
     def compute_output_shape(self, input_shape):
