@@ -213,8 +213,8 @@ def test_fit_with_batch_normalization_and_an_lstm_under_mixed_bfloat16():
             layers.Dense(1, activation="sigmoid", dtype="float32"),
         ]
     )
-    model.compile(optimizer=cornu.optimizers.Adam(0.02), loss="binary_crossentropy")
-    history = model.fit(x, y, batch_size=16, epochs=6, verbose=0)
+    model.compile(optimizer=cornu.optimizers.Adam(0.05), loss="binary_crossentropy")
+    history = model.fit(x, y, batch_size=32, epochs=5, verbose=0)
     assert history.history["loss"][-1] < 0.7 * history.history["loss"][0]
     assert all(w.dtype == torch.float32 for w in model.weights)
     assert float(model.layers[0].moving_variance.detach().mean()) != 1.0  # the statistics moved
