@@ -228,3 +228,26 @@ def test_symbolic_dtypes_match_keras_under_mixed_bfloat16():
     our_out = cornu.layers.Dense(2, dtype="float32")(cornu.layers.BatchNormalization()(our_lstm))
     assert (our_in.dtype, our_lstm.dtype, our_out.dtype) == (ref_in.dtype, ref_lstm.dtype, ref_out.dtype)
     assert cornu.Input((1,), dtype="string").dtype == keras.Input((1,), dtype="string").dtype == "string"
+
+
+def test_mixed_model_saved_by_cornu_loads_in_keras_with_its_policies(tmp_path):
+    set_global_policy("mixed_bfloat16")
+    model = cornu.models.Sequential(
+        [
+            cornu.Input((5,), dtype="int32"),
+            cornu.layers.Embedding(10, 4),
+            cornu.layers.LSTM(3, return_sequences=True),
+            cornu.layers.LayerNormalization(),
+            cornu.layers.BatchNormalization(),
+            cornu.layers.GRU(2),
+            cornu.layers.Dense(1, dtype="float32"),
+        ]
+    )
+    model.save(tmp_path / "mixed.keras")
+    set_global_policy("float32")
+    ref = keras.models.load_model(tmp_path / "mixed.keras")
+    assert [layer.dtype_policy.name for layer in ref.layers] == [layer.dtype_policy.name for layer in model.layers]
+    assert ref.inputs[0].dtype == "int32"
+    x = np.random.default_rng(0).integers(0, 10, size=(3, 5)).astype("int32")
+    expected = keras.ops.convert_to_numpy(ref.predict(x, verbose=0))
+    np.testing.assert_allclose(model.predict(x, verbose=0), expected, rtol=2e-2, atol=2e-2)
