@@ -14,7 +14,8 @@ class InputLayer(Layer):
     Args:
         shape: Shape of one sample, without the batch axis, e.g. `(784,)`. Use `None` for open sizes.
         batch_size: Optional fixed batch size. Defaults to `None`.
-        dtype: Dtype of the input. Defaults to `cornu.backend.floatx()`.
+        dtype: Dtype of the data (not a policy): `"float32"`, `"int32"`, `"string"`, ... The layer itself keeps
+            the global policy. Defaults to `cornu.backend.floatx()`.
         batch_shape: The full shape with the batch axis, instead of `shape` and `batch_size`.
         name: The layer's name. Defaults to `"input_layer"` plus a counter.
 
@@ -85,7 +86,8 @@ def Input(
     Args:
         shape: Shape of one sample, without the batch axis, e.g. `(200,)`.
         batch_size: Optional fixed batch size. Defaults to `None`.
-        dtype: Dtype of the data. Defaults to `cornu.backend.floatx()`.
+        dtype: Dtype of the data: `"float32"`, `"int32"` (token ids), `"string"` (raw text), ... It stays the data's
+            dtype under a mixed policy (the layers after it compute in theirs). Defaults to `cornu.backend.floatx()`.
         name: Name of the input (dict inputs to `fit` are matched by it). Defaults to `"input_layer"` + counter.
 
     Example:
