@@ -131,7 +131,12 @@ class ArrayData:
             order = torch.randperm(self.num_samples, generator=generator).to(self._index_device())
         count = self.steps if steps is None else min(steps, self.steps)
         batches = self._batches(order, count)
-        return prefetched(batches) if self.on_disk else batches
+        if not self.on_disk:
+            return batches
+        for leaf in tree.flatten((self.x, self.y, self.sample_weight)):
+            if isinstance(leaf, OutOfCoreArray):
+                leaf.advise(random_access=order is not None)
+        return prefetched(batches, depth=4)
 
     def _batches(self, order, count):
         structure = (self.x, self.y, self.sample_weight)

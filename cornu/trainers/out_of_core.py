@@ -6,6 +6,8 @@ gives another lazy view, and only `read`/`take` touch the file. `prefetched` rea
 background thread, so the disk works while the model computes.
 """
 
+import concurrent.futures
+import mmap
 import queue
 import threading
 
@@ -73,16 +75,45 @@ class OutOfCoreArray:
         """
         index = index.cpu().numpy() + self.start
         order = np.argsort(index, kind="stable")
-        rows = self.array[index[order]]
+        rows = _read_rows(self.array, index[order])
         restore = np.empty_like(order)
         restore[order] = np.arange(len(order))
         return _to_tensor(np.asarray(rows)[restore])
+
+    def advise(self, random_access):
+        """Tells the OS how a memmap is about to be read: at random (a shuffled epoch) or in order.
+
+        The kernel reads ahead of every page fault by default, which is right in order but, at random, reads
+        ~30x more than the rows asked for and evicts them again when memory is tight."""
+        mapping = getattr(self.array, "_mmap", None)
+        advice = getattr(mmap, "MADV_RANDOM" if random_access else "MADV_NORMAL", None)
+        if mapping is not None and advice is not None:
+            try:
+                mapping.madvise(advice)
+            except (OSError, ValueError):  # a closed or unusual mapping: reading still works, only slower
+                pass
 
     def is_floating_point(self):
         return np.issubdtype(np.dtype(self.dtype), np.floating)
 
     def __repr__(self):
         return f"OutOfCoreArray({type(self.array).__name__}, rows {self.start}:{self.stop}, shape={self.shape})"
+
+
+_READERS = 8  # rows read at once: a disk answers several random reads in about the time of one
+_reader_pool = None
+
+
+def _read_rows(array, index):
+    """`array[index]` for sorted `index`; a memmap's rows are read by several threads, since each row missing from
+    memory is a page fault that waits on the disk (NumPy releases the GIL while it copies)."""
+    if not isinstance(array, np.memmap) or len(index) < 2 * _READERS:
+        return array[index]
+    global _reader_pool
+    if _reader_pool is None:
+        _reader_pool = concurrent.futures.ThreadPoolExecutor(_READERS, thread_name_prefix="cornu-read")
+    parts = np.array_split(index, _READERS)
+    return np.concatenate(list(_reader_pool.map(array.__getitem__, parts)))
 
 
 def _to_tensor(rows):
