@@ -104,7 +104,7 @@ def main(workload, run, extra_arguments=(), metrics=("seconds",), lower_is_bette
     parser = argparse.ArgumentParser(description=f"benchmark: {workload}")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--frameworks", default="cornu,torch,keras-jax,keras-torch")
+    parser.add_argument("--frameworks", default="cornu,torch,keras-jax,keras-torch,keras-tensorflow")
     for flags, options in extra_arguments:
         parser.add_argument(*flags, **options)
     args, rest = parser.parse_known_args()
