@@ -7,8 +7,10 @@ of `self`, meant to be attached to the trainer (`fit_generator = legacy_fit_gene
 
 Keras 1 counted samples (`samples_per_epoch`, `nb_val_samples`, `val_samples`) where Keras 2/3 count batches; the
 number of batches depends on the generator's batch size, so those arguments are refused with the line to write.
-The data-loading arguments (`workers`, `use_multiprocessing`, `max_queue_size`) have no counterpart in `fit`: cornu
-pulls each batch from the generator in the loop (a torch `DataLoader(num_workers=...)` loads in parallel).
+The data-loading arguments (`workers`, `use_multiprocessing`, `max_queue_size`) apply, as in Keras 2, to a `Sequence`
+(an object with `__len__` and `__getitem__`): its batches are prepared by that many threads or processes
+(`cornu.utils.PyDataset`'s workers). A Python generator cannot be read from several workers safely; cornu pulls its
+batches in the loop and says so.
 Keras 2 counted batches until `steps_done >= steps`, so the tutorials' `steps_per_epoch=len(x) / 32` (a float) ran
 `ceil(len(x) / 32)` batches; these methods do the same, with a warning giving the integer to write.
 """
@@ -16,6 +18,7 @@ Keras 2 counted batches until `steps_done >= steps`, so the tutorials' `steps_pe
 import math
 
 from cornu.legacy.translate import legacy_method, warn_once
+from cornu.utils.py_dataset import PyDataset
 
 __all__ = ["fit_generator", "evaluate_generator", "predict_generator", "predict_classes", "predict_proba"]
 
@@ -41,7 +44,8 @@ def fit_generator(
     initial_epoch=0,
 ):
     """Keras 2's `fit_generator`: `fit(generator, steps_per_epoch=..., epochs=...)` (warns once)."""
-    _warn("fit_generator", "fit", max_queue_size, workers, use_multiprocessing)
+    _warn("fit_generator", "fit", max_queue_size, workers, use_multiprocessing, generator)
+    generator = _with_workers(generator, max_queue_size, workers, use_multiprocessing)
     steps_per_epoch = _whole_steps("steps_per_epoch", steps_per_epoch)
     validation_steps = _whole_steps("validation_steps", validation_steps)
     return self.fit(
@@ -64,7 +68,8 @@ def evaluate_generator(
     self, generator, steps=None, callbacks=None, max_queue_size=10, workers=1, use_multiprocessing=False, verbose=0
 ):
     """Keras 2's `evaluate_generator`: `evaluate(generator, steps=...)` (warns once)."""
-    _warn("evaluate_generator", "evaluate", max_queue_size, workers, use_multiprocessing)
+    _warn("evaluate_generator", "evaluate", max_queue_size, workers, use_multiprocessing, generator)
+    generator = _with_workers(generator, max_queue_size, workers, use_multiprocessing)
     return self.evaluate(generator, steps=_whole_steps("steps", steps), callbacks=callbacks, verbose=verbose)
 
 
@@ -73,7 +78,8 @@ def predict_generator(
     self, generator, steps=None, callbacks=None, max_queue_size=10, workers=1, use_multiprocessing=False, verbose=0
 ):
     """Keras 2's `predict_generator`: `predict(generator, steps=...)` (warns once)."""
-    _warn("predict_generator", "predict", max_queue_size, workers, use_multiprocessing)
+    _warn("predict_generator", "predict", max_queue_size, workers, use_multiprocessing, generator)
+    generator = _with_workers(generator, max_queue_size, workers, use_multiprocessing)
     return self.predict(generator, steps=_whole_steps("steps", steps), callbacks=callbacks, verbose=verbose)
 
 
@@ -129,13 +135,49 @@ def _whole_steps(name, steps):
     return whole
 
 
-def _warn(old, new, max_queue_size, workers, use_multiprocessing):
+def _warn(old, new, max_queue_size, workers, use_multiprocessing, generator):
     warn_once(("Model", old), f"`model.{old}(generator, ...)` is Keras 2's; write `model.{new}(generator, ...)`.")
+    if _is_sequence(generator):
+        return  # the loading arguments apply: see _with_workers
     given = {"max_queue_size": max_queue_size, "workers": workers, "use_multiprocessing": use_multiprocessing}
     for name, value in given.items():
         if value != _LOADING_DEFAULTS[name]:
             warn_once(
                 ("Model", name),
-                f"`{name}={value!r}` is ignored: cornu pulls batches from the generator in the training loop. "
-                "For parallel loading, pass a torch DataLoader(dataset, batch_size=..., num_workers=...) to fit.",
+                f"`{name}={value!r}` is ignored for a Python generator: several workers cannot read one generator "
+                "safely. Make it a cornu.utils.Sequence (__len__ and __getitem__) to load batches in parallel, or "
+                "pass a torch DataLoader(dataset, batch_size=..., num_workers=...) to fit.",
             )
+
+
+def _is_sequence(source):
+    return hasattr(source, "__getitem__") and hasattr(source, "__len__") and not hasattr(source, "shape")
+
+
+def _with_workers(source, max_queue_size, workers, use_multiprocessing):
+    """A `Sequence` read by `workers` threads (or processes), as Keras 2's generator methods read it."""
+    if not _is_sequence(source) or (workers <= 1 and not use_multiprocessing):
+        return source
+    return _LoadedInParallel(source, max(1, workers), use_multiprocessing, max_queue_size)
+
+
+class _LoadedInParallel(PyDataset):
+    """The user's `Sequence`, unchanged, with the loading settings `fit_generator` was given."""
+
+    def __init__(self, sequence, workers, use_multiprocessing, max_queue_size):
+        super().__init__(workers=workers, use_multiprocessing=use_multiprocessing, max_queue_size=max_queue_size)
+        self.sequence = sequence
+
+    def __len__(self):
+        return len(self.sequence)
+
+    def __getitem__(self, index):
+        return self.sequence[index]
+
+    def on_epoch_begin(self):
+        if hasattr(self.sequence, "on_epoch_begin"):
+            self.sequence.on_epoch_begin()
+
+    def on_epoch_end(self):
+        if hasattr(self.sequence, "on_epoch_end"):
+            self.sequence.on_epoch_end()

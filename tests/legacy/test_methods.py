@@ -63,3 +63,48 @@ def test_float_step_counts_run_whole_batches_as_keras_2_did():
     messages = [str(w.message) for w in caught]
     assert "`steps_per_epoch=2.5` is a float; Keras 2 ran 3 batches for it" in " ".join(messages)
     assert any("Write `steps=2`" in m for m in messages)
+
+
+class _Ramp:
+    """A Keras 2 style Sequence (no base class): batch i is rows 4i..4i+3; records the threads that built it."""
+
+    def __init__(self):
+        self.threads, self.epochs = set(), 0
+
+    def __len__(self):
+        return 3
+
+    def __getitem__(self, index):
+        import threading
+
+        self.threads.add(threading.get_ident())
+        x = np.arange(8 * index, 8 * index + 8, dtype="float32").reshape(4, 2) / 10
+        return x, x.sum(1, keepdims=True)
+
+    def on_epoch_end(self):
+        self.epochs += 1
+
+
+def test_workers_load_a_sequence_in_parallel_with_the_same_result():
+    import threading
+    import warnings
+
+    serial, parallel = _Ramp(), _Ramp()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a, b = _model(), _model()
+        fit_generator(a, serial, epochs=2, verbose=0, shuffle=False)
+        fit_generator(b, parallel, epochs=2, verbose=0, shuffle=False, workers=3, max_queue_size=2)
+        assert predict_generator(a, serial).tolist() == predict_generator(b, parallel, workers=2).tolist()
+    for got, want in zip(b.get_weights(), a.get_weights(), strict=True):
+        np.testing.assert_array_equal(got, want)
+    assert parallel.epochs == serial.epochs == 3  # the user's on_epoch_end still runs: 2 epochs and 1 predict pass
+    assert threading.get_ident() not in parallel.threads and serial.threads == {threading.get_ident()}
+
+
+def test_workers_on_a_python_generator_say_what_to_do_instead():
+    from cornu.legacy.translate import _WARNED
+
+    _WARNED.discard(("Model", "workers"))  # warned once per process: make this test see it
+    with pytest.warns(DeprecationWarning, match=r"`workers=4` is ignored for a Python generator.*Sequence"):
+        fit_generator(_model(), _batches(), steps_per_epoch=1, epochs=1, verbose=0, workers=4)
