@@ -18,6 +18,7 @@ Keras 2 counted batches until `steps_done >= steps`, so the tutorials' `steps_pe
 import math
 
 from cornu.legacy.translate import legacy_method, warn_once
+from cornu.trainers.data import is_sequence
 from cornu.utils.py_dataset import PyDataset
 
 __all__ = ["fit_generator", "evaluate_generator", "predict_generator", "predict_classes", "predict_proba"]
@@ -137,7 +138,7 @@ def _whole_steps(name, steps):
 
 def _warn(old, new, max_queue_size, workers, use_multiprocessing, generator):
     warn_once(("Model", old), f"`model.{old}(generator, ...)` is Keras 2's; write `model.{new}(generator, ...)`.")
-    if _is_sequence(generator):
+    if is_sequence(generator):
         return  # the loading arguments apply: see _with_workers
     given = {"max_queue_size": max_queue_size, "workers": workers, "use_multiprocessing": use_multiprocessing}
     for name, value in given.items():
@@ -150,13 +151,9 @@ def _warn(old, new, max_queue_size, workers, use_multiprocessing, generator):
             )
 
 
-def _is_sequence(source):
-    return hasattr(source, "__getitem__") and hasattr(source, "__len__") and not hasattr(source, "shape")
-
-
 def _with_workers(source, max_queue_size, workers, use_multiprocessing):
     """A `Sequence` read by `workers` threads (or processes), as Keras 2's generator methods read it."""
-    if not _is_sequence(source) or (workers <= 1 and not use_multiprocessing):
+    if not is_sequence(source) or (workers <= 1 and not use_multiprocessing):
         return source
     return _LoadedInParallel(source, max(1, workers), use_multiprocessing, max_queue_size)
 

@@ -19,6 +19,7 @@ from cornu.utils.py_dataset import batches_in_order
 
 __all__ = [
     "ArrayData",
+    "is_sequence",
     "EpochBatches",
     "IterableData",
     "make_data",
@@ -221,7 +222,7 @@ class IterableData:
     def __init__(self, source, steps=None, device=None, with_targets=True):
         self.source, self.device = source, device or backend.get_device()
         self.with_targets = with_targets
-        self.is_sequence = hasattr(source, "__getitem__") and hasattr(source, "__len__") and not _is_array(source)
+        self.is_sequence = is_sequence(source)
         self.steps = steps if steps is not None else (len(source) if hasattr(source, "__len__") else None)
         self._iterator = None
         self._pending = None  # a batch taken by peek() from a one-shot source, handed out again first
@@ -308,6 +309,11 @@ def _is_torch_dataset(x):
 
 def _is_map_style(x):
     return not isinstance(x, torch.utils.data.IterableDataset)
+
+
+def is_sequence(source):
+    """True for a `Sequence`-like source: batches by index (`__len__`, `__getitem__`), not an array of samples."""
+    return hasattr(source, "__getitem__") and hasattr(source, "__len__") and not _is_array(source)
 
 
 def _is_one_shot(source):
