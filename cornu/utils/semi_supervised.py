@@ -6,6 +6,8 @@ predictions above a confidence threshold as if they were labels, and train again
 
 import numpy as np
 
+from cornu.utils import tree
+
 __all__ = ["pseudo_label"]
 
 
@@ -61,8 +63,4 @@ def _most_confident_per_class(index, labels, confidence, limit):
 
 
 def _take(x, index):
-    if isinstance(x, dict):
-        return {key: _take(value, index) for key, value in x.items()}
-    if isinstance(x, (list, tuple)):
-        return type(x)(_take(value, index) for value in x)
-    return np.asarray(x)[index]
+    return tree.map_structure(lambda array: np.asarray(array)[index], x)  # one or several inputs alike
