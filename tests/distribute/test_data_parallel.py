@@ -222,9 +222,17 @@ def test_set_distribution_checks_its_argument():
     assert distribution() is None
 
 
-def test_fully_sharded_data_parallel_says_what_to_use_instead():
-    with pytest.raises(NotImplementedError, match="DataParallel.*fully_shard"):
-        FullyShardedDataParallel()
+def test_fully_sharded_data_parallel_is_a_data_parallel_that_set_distribution_takes():
+    """Its training runs are in test_sharded.py; here: it is constructed and accepted like DataParallel."""
+    strategy = FullyShardedDataParallel(backend="gloo")
+    assert isinstance(strategy, DataParallel) and strategy.backend == "gloo"
+    with pytest.raises(ValueError, match="Use 'gloo' or 'nccl'"):
+        FullyShardedDataParallel(backend="mpi")
+    set_distribution(strategy)
+    try:
+        assert distribution() is strategy
+    finally:
+        set_distribution(None)
 
 
 def test_explicit_data_parallel_outside_torchrun_says_how_to_launch(monkeypatch):
