@@ -277,7 +277,7 @@ class ShardedStep:
         self.gather_each_step = gather_each_step  # a callback saves every `save_freq` batches
         self.step_own = type(optimizer).apply.__get__(optimizer)  # the class's step, on the rank's variables
         self.all_buckets = _buckets(zero, range(len(zero.params)))
-        self.present = None
+        self.present, self.reduce_buckets = None, {}  # present gradients (a tuple) -> their buckets
 
     def __call__(self, grads, params=None):
         trailing, self.strategy.trailing_empty = self.strategy.trailing_empty, 0
@@ -294,7 +294,7 @@ class ShardedStep:
 
     def _reduce_and_step(self, grads):
         zero, optimizer = self.zero, self.optimizer
-        self.present = [i for i, g in enumerate(grads) if g is not None]
+        self.present = tuple(i for i, g in enumerate(grads) if g is not None)
         if not self.present:
             raise ValueError(
                 f"Optimizer '{optimizer.name}' received no gradients (all were None). Check that the loss depends "
@@ -318,7 +318,10 @@ class ShardedStep:
 
     def _reduce(self, grads):
         weight = self.strategy.step_weight
-        for (owner, _), index in _buckets(self.zero, self.present):
+        buckets = self.reduce_buckets.get(self.present)
+        if buckets is None:
+            buckets = self.reduce_buckets[self.present] = _buckets(self.zero, self.present)
+        for (owner, _), index in buckets:
             flat = torch.cat([grads[i].reshape(-1) for i in index]).mul_(weight)
             dist.reduce(flat, dst=owner)
             if owner == self.zero.rank:

@@ -103,6 +103,16 @@ def nadam_run(out, strategy, arrays, logs):
         model.save(os.path.join(out, "nadam.keras"))
 
 
+def lonely_run(out, strategy, arrays, logs):
+    """One variable for two ranks: rank 1 owns nothing, yet takes part in the global norm and counts the steps."""
+    cornu.backend.set_random_seed(5)
+    model = cornu.models.Sequential([Dense(3, use_bias=False, activation="softmax", input_shape=(5,))])
+    model.compile(optimizer=cornu.optimizers.Adam(0.01, global_clipnorm=0.1, use_ema=True), loss="mse")
+    fit(model, 2)
+    arrays.update(_weights("lonely", model))
+    logs["lonely_iterations"] = model.optimizer.iterations
+
+
 class Interrupted(Exception):
     pass
 
@@ -139,7 +149,7 @@ def reference_resume():
 def run(out, strategy=None):
     """Every scenario; returns (arrays, logs), also written to `out` under torchrun."""
     arrays, logs = {}, {}
-    for scenario in (adam_run, sgd_run, nadam_run, resume_run):
+    for scenario in (adam_run, sgd_run, nadam_run, lonely_run, resume_run):
         scenario(out, strategy, arrays, logs)
     return arrays, logs
 
