@@ -57,7 +57,7 @@ __all__ = [
 
 def _tensor(x):
     # Keras accepts arrays and numbers here too; a tensor passes through untouched (no copy, no sync).
-    return x if isinstance(x, torch.Tensor) else torch.as_tensor(x)
+    return x if type(x) is torch.Tensor or isinstance(x, torch.Tensor) else torch.as_tensor(x)
 
 
 def _keep_logits(output, logits):
@@ -85,7 +85,7 @@ def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
     """
     x = _tensor(x)
     if max_value is None and threshold == 0:
-        return F.relu(x) if negative_slope == 0 else F.leaky_relu(x, negative_slope)
+        return torch.relu(x) if negative_slope == 0 else F.leaky_relu(x, negative_slope)
     if max_value == 6 and threshold == 0 and negative_slope == 0:
         return F.relu6(x)
     # As Keras: positive part first (kept only above the threshold, then capped), then the damped negative part.
@@ -134,7 +134,8 @@ def softmax(x, axis=-1):
     """
     x = _tensor(x)
     if isinstance(axis, int):
-        output = F.softmax(x, dim=axis)
+        output = x.softmax(axis)
+        output._keras_softmax_axis = axis  # a crossentropy on this output may work from the logits (see losses)
     else:
         output = torch.exp(_log_softmax_over(x, axis))
     return _keep_logits(output, x)

@@ -643,3 +643,43 @@ def test_check_targets_warns_for_a_one_class_softmax():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         L.check_targets("binary_crossentropy", (60, 1), (None, 1))
+
+
+# ---- categorical crossentropy on a softmax output: computed from the recorded logits ----
+def _keras_probability_form(y, logits):
+    """Keras-torch's formula, step by step in float32 (normalise, clip, log), and its gradient w.r.t. the logits."""
+    logits = logits.clone().requires_grad_(True)
+    p = torch.softmax(logits, -1)
+    q = (p / p.sum(-1, keepdim=True)).clamp(EPS, 1 - EPS)
+    loss = -(y * q.log()).sum(-1).mean()
+    return loss.detach(), torch.autograd.grad(loss, logits)[0]
+
+
+@pytest.mark.parametrize("scale", [1.0, 40.0])  # 40: saturated rows, where the clip sets values and zero gradients
+def test_crossentropy_of_a_softmax_output_equals_the_probability_form(scale, rng):
+    from cornu import activations
+
+    y = torch.from_numpy(np.eye(5, dtype="float32")[rng.integers(0, 5, 64)])
+    logits = torch.from_numpy(rng.normal(size=(64, 5)).astype("float32") * scale)
+    expected_loss, expected_grad = _keras_probability_form(y, logits)
+    leaf = logits.clone().requires_grad_(True)
+    probabilities = activations.softmax(leaf)
+    loss = L.CategoricalCrossentropy()(y, probabilities)
+    (grad,) = torch.autograd.grad(loss, leaf)
+    torch.testing.assert_close(loss, expected_loss, rtol=1e-6, atol=1e-7)
+    torch.testing.assert_close(grad, expected_grad, rtol=1e-5, atol=1e-7)
+    if scale > 1:  # the clipped terms: Keras's bound log(float32(1e-7)) and no gradient through them
+        assert (grad == 0).any() and math.isclose(loss.item(), expected_loss.item(), rel_tol=1e-6)
+
+
+def test_crossentropy_uses_the_probabilities_when_they_are_not_that_softmax(rng):
+    from cornu import activations
+
+    y = torch.from_numpy(np.eye(3, dtype="float32")[rng.integers(0, 3, 8)])
+    logits = torch.from_numpy(rng.normal(size=(8, 3)).astype("float32"))
+    over_rows = activations.softmax(logits, axis=0)  # a softmax along another axis: its logits must not be used
+    rescaled = activations.softmax(logits) * 2.0  # a new tensor, no logits attached: Keras's normalisation applies
+    for probabilities in (over_rows, rescaled):
+        q = np.clip(probabilities.numpy() / probabilities.numpy().sum(-1, keepdims=True), EPS, 1 - EPS)
+        expected = -(y.numpy() * np.log(q)).sum(-1)
+        np.testing.assert_allclose(L.categorical_crossentropy(y, probabilities).numpy(), expected, rtol=1e-6)

@@ -21,7 +21,7 @@ from cornu.utils.identifiers import did_you_mean
 from cornu.utils.naming import to_snake_case, unique_name
 from cornu.utils.shapes import format_shape
 
-__all__ = ["Layer", "call_context"]
+__all__ = ["Layer", "call_context", "direct_call"]
 
 # Keyword arguments every layer accepts besides its own (Keras 3 accepts the same set).
 _BASE_KWARGS = ("input_shape", "input_dim", "batch_input_shape", "batch_size", "weights", "implementation")
@@ -505,6 +505,10 @@ class Layer(nn.Module):
         return tensors[0] if len(tensors) == 1 else tensors
 
     def __getattr__(self, name):
+        # Weights are looked up here at every call (`self.kernel`): answered first, without `nn.Module`'s frame.
+        parameters = self.__dict__.get("_parameters")
+        if parameters is not None and name in parameters:
+            return parameters[name]
         try:
             return super().__getattr__(name)
         except AttributeError:
@@ -618,6 +622,57 @@ def _all_tensors(structure):
 
 
 _CALL_ARGUMENTS = {}
+
+
+def direct_call(layer):
+    """`layer.call` when calling it straight on a float32/float64 tensor, inside a running call, does exactly what
+    `layer(tensor)` would: the layer is built, casts nothing, has no activity regularizer, no torch hooks and makes
+    no masks, and its class keeps `Layer`'s calling machinery. Else `None`.
+
+    `Sequential` calls its layers through it: `__call__`'s bookkeeping (dtype, mask and context checks, torch's
+    hook dispatch) is a few µs a layer, which is what a small model's one-sample `predict` and its training steps
+    are made of (measured: ~5 µs off a 3-layer MLP's 70 µs `predict`).
+
+    >>> class Double(Layer):
+    ...     def call(self, inputs):
+    ...         return 2 * inputs
+    >>> class MaskingDouble(Double):
+    ...     def compute_mask(self, inputs, previous_mask=None):
+    ...         return inputs != 0
+    >>> double, masking = Double(), MaskingDouble()
+    >>> _ = double(torch.ones(1)), masking(torch.ones(1))
+    >>> direct_call(double) == double.call, direct_call(masking) is None
+    (True, True)
+    """
+    if not _keeps_layer_calling(type(layer)):
+        return None
+    if not layer.built or layer._mixed or layer._compute_torch_dtype in _HALF_DTYPES:
+        return None
+    if layer.activity_regularizer is not None or layer._call_accepts["computes_mask"]:
+        return None
+    if layer._forward_hooks or layer._forward_pre_hooks or layer._backward_hooks or layer._backward_pre_hooks:
+        return None
+    return layer.call
+
+
+def any_global_hook():
+    """Whether torch has module hooks registered for every module (then calls must go through `nn.Module`)."""
+    check = getattr(nn.modules.module, "_has_any_global_hook", None)
+    return True if check is None else bool(check()) or torch._C._get_tracing_state() is not None
+
+
+_KEEPS_LAYER_CALLING = {}
+
+
+def _keeps_layer_calling(cls):
+    if cls not in _KEEPS_LAYER_CALLING:
+        _KEEPS_LAYER_CALLING[cls] = (
+            cls.__call__ is Layer.__call__
+            and cls._call_with_context is Layer._call_with_context
+            and cls.forward is Layer.forward
+            and cls._call_autocast is Layer._call_autocast
+        )
+    return _KEEPS_LAYER_CALLING[cls]
 
 
 def _call_arguments(cls):

@@ -499,7 +499,36 @@ def _binary_crossentropy(y_true, probabilities):
 def _log_probabilities(y_pred, from_logits, axis):
     if from_logits:
         return F.log_softmax(y_pred, dim=axis)
+    logits = _softmax_logits(y_pred, axis)
+    if logits is not None:
+        # Keras's log(clip(p / sum(p), eps, 1 - eps)) for p = softmax(logits), as clip(log_softmax(logits), log(eps),
+        # log(1 - eps)): log is increasing, so clipping before or after it is the same function with the same zero
+        # gradient outside the bounds, and p / sum(p) is p. The values differ by float rounding only (tested against
+        # Keras); the step is ~10% faster on small models: 2 nodes in the backward pass instead of 6.
+        low, high = _log_bounds(logits.dtype)
+        return F.log_softmax(logits, dim=axis).clamp(low, high)
     return _clip(y_pred / y_pred.sum(dim=axis, keepdim=True)).log()
+
+
+def _softmax_logits(y_pred, axis):
+    """The logits `y_pred` is the softmax of along `axis` (the softmax activation records them), else None."""
+    softmax_axis = getattr(y_pred, "_keras_softmax_axis", None)
+    if softmax_axis is None or softmax_axis % y_pred.ndim != axis % y_pred.ndim:
+        return None
+    logits = getattr(y_pred, "_keras_logits", None)
+    return logits if logits is not None and logits.dtype is y_pred.dtype else None
+
+
+_LOG_BOUNDS = {}
+
+
+def _log_bounds(dtype):
+    """`log(eps)` and `log(1 - eps)` with `eps` and `1 - eps` rounded to `dtype` first, as Keras's clip does."""
+    key = (dtype, epsilon())
+    if key not in _LOG_BOUNDS:
+        bounds = torch.tensor([epsilon(), 1.0 - epsilon()], dtype=dtype).double().log()
+        _LOG_BOUNDS[key] = (bounds[0].item(), bounds[1].item())
+    return _LOG_BOUNDS[key]
 
 
 def _crossentropy_options(from_logits, label_smoothing, axis):

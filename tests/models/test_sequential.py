@@ -67,3 +67,55 @@ def test_input_dim_on_a_later_layer_is_ignored_with_a_warning_as_in_keras():
     with pytest.warns(UserWarning, match=r"declared with input shape \(None, 784\).*\(None, 500\).*ignored"):
         model.add(Dense(10, input_dim=784))
     assert model.output_shape == (None, 10) and model.layers[1].get_weights()[0].shape == (500, 10)
+
+
+# ---- layers called directly (Layer.__call__'s bookkeeping skipped) only where that changes nothing ----
+def _stack():
+    import cornu
+
+    cornu.utils.set_random_seed(3)
+    return Sequential([Input((6,)), Dense(8, activation="relu"), Dense(3, activation="softmax")])
+
+
+def test_direct_calls_give_the_layer_by_layer_outputs(rng):
+    import torch
+
+    model = _stack()
+    x = torch.from_numpy(rng.normal(size=(4, 6)).astype("float32"))
+    hidden = torch.relu(x @ model.layers[0].kernel + model.layers[0].bias)
+    expected = torch.softmax(hidden @ model.layers[1].kernel + model.layers[1].bias, -1)
+    torch.testing.assert_close(model(x), expected, rtol=0, atol=0)
+    torch.testing.assert_close(model.layers[1](model.layers[0](x)), expected, rtol=0, atol=0)  # each via __call__
+
+
+def test_forward_hooks_and_activity_regularizers_still_run(rng):
+    import torch
+
+    model = _stack()
+    seen = []
+    handle = model.layers[0].register_forward_hook(lambda module, args, output: seen.append(output.shape))
+    model(rng.normal(size=(2, 6)).astype("float32"))
+    handle.remove()
+    assert seen == [torch.Size([2, 8])]
+    global_seen = []
+    handle = torch.nn.modules.module.register_module_forward_hook(lambda m, a, o: global_seen.append(type(m).__name__))
+    try:
+        model(rng.normal(size=(2, 6)).astype("float32"))
+    finally:
+        handle.remove()
+    assert global_seen.count("Dense") == 2
+    regularized = Sequential([Input((6,)), Dense(2, activity_regularizer="l2")])
+    x = rng.normal(size=(2, 6)).astype("float32")
+    out = regularized(x)
+    expected = 0.01 * (out.detach() ** 2).sum() / 2  # Keras divides the activity penalty by the batch size
+    torch.testing.assert_close(sum(regularized.losses), expected)
+
+
+def test_masks_from_an_embedding_still_reach_the_next_layers():
+    import torch
+
+    from cornu.layers import LSTM, Embedding
+
+    model = Sequential([Input((4,), dtype="int32"), Embedding(5, 3, mask_zero=True), LSTM(2)])
+    padded, cut = model(np.array([[1, 2, 0, 0]])), model(np.array([[1, 2]]))
+    torch.testing.assert_close(padded, cut)  # the masked steps are skipped, so the padding changes nothing
