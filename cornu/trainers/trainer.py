@@ -164,9 +164,9 @@ class Trainer:
                     self._trackers[f"{name}_loss"] = RunningMean(f"{name}_loss")
         self._output_name_list = names
 
-    def _training_state(self):
+    def _training_state(self, strategy=distribute.LOCAL):
         params = self.trainable_weights
-        self.optimizer.build(params)
+        strategy.build_optimizer(self.optimizer, params)  # FullyShardedDataParallel: this rank's share of the state
         layers = [m for m in self.modules() if hasattr(m, "_losses")]
         regularized = [w for w in params if getattr(w, "regularizer", None) is not None]
         return params, layers, regularized
@@ -323,7 +323,8 @@ class Trainer:
         val_data = self._validation_data(val, validation_batch_size or batch_size, validation_steps)
         first = data.peek()
         self._check_data(data, first)
-        state = self._training_state()
+        strategy = distribute.current()  # under torchrun: this rank's part of each batch; rank 0 alone writes
+        state = self._training_state(strategy)
         if not state[0]:
             warnings.warn(
                 f"Model '{self.name}' has no trainable weights (all frozen with trainable=False): fit() will only "
@@ -331,7 +332,6 @@ class Trainer:
                 stacklevel=2,
             )
         verbose = 1 if verbose == "auto" else verbose
-        strategy = distribute.current()  # under torchrun: this rank's part of each batch; rank 0 alone writes
         data, val_data = strategy.shard(data, training=True), strategy.shard(val_data)
         callbacks, verbose = strategy.callbacks(callbacks, verbose)
         steps = steps_per_epoch or data.steps
@@ -505,12 +505,12 @@ class Trainer:
     def _predict_one_batch(self, x):
         device = self._device()
         if isinstance(x, torch.Tensor):
-            x = x.to(device, non_blocking=True)
+            x = x if x.device == device else x.to(device, non_blocking=True)
         else:
             x = tree.map_structure(lambda t: t.to(device, non_blocking=True), x)
         _set_mode(self, training=False)
         with _inference(self):
-            outputs = self._predict_batch(x, len(x) if isinstance(x, torch.Tensor) else None)
+            outputs = self._predict_batch(x, x.shape[0] if isinstance(x, torch.Tensor) else None)
         if isinstance(outputs, torch.Tensor):
             return _to_numpy(outputs)
         return tree.map_structure(_to_numpy, outputs)
@@ -618,6 +618,8 @@ def _concatenate(batches):
 
 def _to_numpy(tensor):
     """A tensor as a NumPy array; bfloat16 (which NumPy lacks) becomes float32, exactly."""
+    if tensor.device.type == "cpu" and not tensor.requires_grad and tensor.dtype is not torch.bfloat16:
+        return tensor.numpy()  # the common case, one call (predict's outputs are made in inference mode)
     tensor = tensor.detach()
     if tensor.dtype is torch.bfloat16:
         tensor = tensor.float()
