@@ -45,11 +45,23 @@ def dropout(inputs, rate, noise_shape=None, generator=None):
         return inputs
     if rate >= 1:
         return torch.zeros_like(inputs)
-    if noise_shape is None and generator is None:
+    if noise_shape is None and generator is None and inputs.device.type == "cuda":
         return F.dropout(inputs, rate, training=True)  # torch's fused kernel
     shape = tuple(inputs.shape) if noise_shape is None else _concrete_noise_shape(inputs, noise_shape)
-    keep = torch.empty(shape, dtype=inputs.dtype, device=inputs.device).bernoulli_(1.0 - rate, generator=generator)
-    return inputs * (keep / (1.0 - rate))
+    keep = keep_mask(shape, 1.0 - rate, generator, inputs.device)
+    return torch.where(keep, inputs / (1.0 - rate), 0.0)  # Keras's form: the kept entries divided, not multiplied
+
+
+def keep_mask(shape, keep_probability, generator=None, device=None):
+    """A boolean mask of `shape`, each entry True with probability `keep_probability`: `uniform[0, 1) < p`.
+
+    Drawn as float32 uniforms and compared, rather than with `bernoulli_`: on the CPU torch's `bernoulli_` costs
+    3.5× as much (2.3 ms against 0.66 ms for a 128 × 1600 mask, the MNIST convnet's dropout: ~8% of its step).
+
+    >>> keep_mask((2, 3), 1.0).tolist()
+    [[True, True, True], [True, True, True]]
+    """
+    return torch.rand(shape, generator=generator, device=device) < keep_probability
 
 
 class _RandomLayer(Layer):

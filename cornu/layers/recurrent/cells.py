@@ -14,6 +14,7 @@ import torch
 
 from cornu import activations, backend, constraints, initializers, regularizers
 from cornu.layers.base import Layer
+from cornu.layers.regularization import keep_mask
 from cornu.utils import tree
 
 __all__ = ["SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells"]
@@ -112,8 +113,8 @@ class _DropoutCell(Layer):
             generator = self._generators[key]
 
         def one():
-            keep = torch.empty_like(like).bernoulli_(1.0 - rate, generator=generator)
-            return keep / (1.0 - rate)
+            keep = keep_mask(like.shape, 1.0 - rate, generator, like.device)
+            return keep.to(like.dtype) / (1.0 - rate)
 
         return [one() for _ in range(self.gates)] if self._per_gate_masks else one()
 
