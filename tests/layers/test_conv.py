@@ -229,3 +229,30 @@ def test_lora_is_refused_and_its_defaults_accepted():
     assert Conv2D(2, 3, lora_rank=None, lora_alpha=None).get_config()["filters"] == 2
     with pytest.raises(NotImplementedError, match="lora_rank=None"):
         Conv2D(2, 3, lora_rank=4)
+
+
+@pytest.mark.parametrize(
+    "layer, shape",
+    [
+        (lambda: Conv2D(4, 3, activation="relu"), (3, 7, 7, 1)),  # one input channel: the MNIST convnet's first layer
+        (lambda: Conv2D(4, 3, strides=2, padding="same", activation="relu", dilation_rate=1), (2, 8, 8, 3)),
+        (lambda: Conv2D(6, (2, 3), padding="same", groups=2, activation="relu"), (2, 5, 6, 4)),
+        (lambda: Conv1D(5, 3, padding="causal", dilation_rate=2, activation="relu"), (2, 9, 3)),
+    ],
+)
+def test_fused_relu_convolution_equals_relu_of_the_convolution(layer, shape, rng):
+    # relu runs inside oneDNN's convolution on the CPU: same outputs and gradients as the two steps, bit for bit
+    fused = layer()
+    x = torch.from_numpy(rng.normal(size=shape).astype("float32")).requires_grad_(True)
+    out = fused(x)
+    grad_out = torch.from_numpy(rng.normal(size=tuple(out.shape)).astype("float32"))
+    grads = torch.autograd.grad(out, [x, fused.kernel, fused.bias], grad_out)
+    fused._fuses_activation = False  # the unfused path: convolution, then torch.relu
+    x2 = x.detach().clone().requires_grad_(True)
+    reference = fused(x2)
+    expected = torch.autograd.grad(reference, [x2, fused.kernel, fused.bias], grad_out)
+    assert (out > 0).any() and (out == 0).any()
+    torch.testing.assert_close(out, reference, rtol=0, atol=0)
+    for got, want in zip(grads, expected):
+        torch.testing.assert_close(got, want, rtol=1e-6, atol=1e-6)
+    assert fused.kernel.grad is None  # autograd.grad, as fit takes them: nothing accumulated

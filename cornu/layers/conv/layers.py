@@ -29,6 +29,7 @@ class _BaseConv(Layer):
 
     rank = 2
     paddings = ("valid", "same")
+    _fuses_activation = False  # whether `_convolve(inputs, relu=True)` applies a relu activation itself
 
     def __init__(
         self,
@@ -85,12 +86,13 @@ class _BaseConv(Layer):
             )  # fmt: skip
 
     def call(self, inputs):
+        fuse = self.activation is activations.relu and self._fuses_activation
         try:  # no per-step checks: a wrong input surfaces as torch's error, translated here
-            outputs = self._convolve(inputs)
+            outputs = self._convolve(inputs, relu=True) if fuse else self._convolve(inputs)
         except (RuntimeError, KeyError):  # KeyError: no torch kernel for that rank
             self._explain(tuple(inputs.shape))
             raise
-        return self.activation(outputs)
+        return outputs if fuse else self.activation(outputs)
 
     def _explain(self, shape):
         """Raises a ValueError that names the mistake in `shape`, if it is one; else returns (torch's error stands)."""
@@ -196,10 +198,12 @@ class _Conv(_BaseConv):
         )  # fmt: skip
         self._add_bias(self.filters)
 
-    def _convolve(self, inputs):
+    _fuses_activation = True  # `relu` runs inside the convolution (ops.conv(relu=True))
+
+    def _convolve(self, inputs, relu=False):
         return ops.conv(
             inputs, self.kernel, self.bias, self.strides, self.padding, self.data_format, self.dilation_rate,
-            self.groups,
+            self.groups, relu=relu,
         )  # fmt: skip
 
     def _output_channels(self, input_shape):

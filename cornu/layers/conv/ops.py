@@ -64,9 +64,13 @@ class _TorchKernel(torch.autograd.Function):
         return grad.permute(*range(2, rank + 2), 1, 0).contiguous()
 
 
-def conv(inputs, kernel, bias=None, strides=1, padding="valid", data_format="channels_last", dilation_rate=1, groups=1):
+def conv(
+    inputs, kernel, bias=None, strides=1, padding="valid", data_format="channels_last", dilation_rate=1, groups=1,
+    relu=False,
+):  # fmt: skip
     """N-D convolution with a Keras kernel `(*kernel_size, in / groups, filters)`; `padding` is 'valid', 'same' or
-    'causal' (1D only: all padding before the first step).
+    'causal' (1D only: all padding before the first step). With `relu=True`, `relu(conv(...))`, fused where oneDNN
+    can (see `_ConvReLU`).
 
     >>> conv(torch.ones(1, 4, 4, 1), torch.ones(3, 3, 1, 2), padding="same")[0, :, :, 0].tolist()
     [[4.0, 6.0, 6.0, 4.0], [6.0, 9.0, 9.0, 6.0], [6.0, 9.0, 9.0, 6.0], [4.0, 6.0, 6.0, 4.0]]
@@ -78,8 +82,57 @@ def conv(inputs, kernel, bias=None, strides=1, padding="valid", data_format="cha
     if rank == 1:  # run as 2D over a unit height: the channels_last fast path exists for 4D and 5D tensors only
         weight, strides, dilation_rate = weight.unsqueeze(2), (1,) + strides, (1,) + dilation_rate
     x, pads = pad_spatial(x, weight.shape[2:], strides, dilation_rate, padding)
-    outputs = _TORCH_CONV[x.ndim - 2](x, weight, bias, strides, pads, dilation_rate, groups)
+    if relu and _fuses_relu(x, weight):
+        pads = [pads] * (x.ndim - 2) if isinstance(pads, int) else pads
+        outputs = _ConvReLU.apply(x, weight, bias, list(pads), list(strides), list(dilation_rate), groups)
+    else:
+        outputs = _TORCH_CONV[x.ndim - 2](x, weight, bias, strides, pads, dilation_rate, groups)
+        outputs = torch.relu(outputs) if relu else outputs
     return from_channels_first(outputs, data_format, rank)
+
+
+def _fuses_relu(x, weight):
+    return (
+        x.ndim == 4
+        and x.device.type == "cpu"
+        and x.dtype is torch.float32
+        and weight.dtype is torch.float32
+        and _FUSED_CONV is not None
+        and torch.backends.mkldnn.is_available()
+        and not torch.compiler.is_compiling()
+    )
+
+
+_FUSED_CONV = getattr(getattr(torch.ops, "mkldnn", None), "_convolution_pointwise", None)
+
+
+class _ConvReLU(torch.autograd.Function):
+    """`relu(conv2d(x, weight, bias))` in one oneDNN pass on the CPU, with the two backward steps autograd takes.
+
+    The unfused forward writes the convolution's output and then reads it back to write the relu's: for the MNIST
+    convnet's first layer that is 11 MB each way per batch of 128, memory-bound at ~4 ms, a fifth of the step
+    (TensorFlow's grappler fuses the same pair). The values are identical: the relu runs on the same sums, in
+    registers. The backward is autograd's own: the relu's mask from the output, then `convolution_backward`.
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, padding, stride, dilation, groups):
+        output = _FUSED_CONV(x, weight, bias, padding, stride, dilation, groups, "relu", [], "")
+        ctx.save_for_backward(x, weight, output)
+        ctx.bias_sizes = None if bias is None else list(bias.shape)
+        ctx.settings = (stride, padding, dilation, groups)
+        return output
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight, output = ctx.saved_tensors
+        stride, padding, dilation, groups = ctx.settings
+        grad = torch.ops.aten.threshold_backward(grad, output, 0)
+        wanted = [ctx.needs_input_grad[0], ctx.needs_input_grad[1], ctx.needs_input_grad[2]]
+        grad_x, grad_weight, grad_bias = torch.ops.aten.convolution_backward(
+            grad, x, weight, ctx.bias_sizes, stride, padding, dilation, False, [0] * len(stride), groups, wanted
+        )
+        return grad_x, grad_weight, grad_bias, None, None, None, None
 
 
 def conv_transpose(
