@@ -2,7 +2,8 @@
 
 `torchrun --nproc_per_node=2 train.py` runs `fit`, `evaluate` and `predict` data-parallel with no code change
 (see `DataParallel` for what is shared and how `batch_size` is read); `set_distribution(DataParallel())` does the
-same explicitly.
+same explicitly. `set_distribution(FullyShardedDataParallel())` also shards the optimizer's state and the reduced
+gradients across the processes (ZeRO stages 1 and 2).
 """
 
 from cornu.distribute.strategy import (
