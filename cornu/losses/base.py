@@ -308,6 +308,8 @@ def _is_integer(x):
 
 def _to_tensor(x, dtype, device=None):
     if isinstance(x, torch.Tensor):
+        if (dtype is None or x.dtype is dtype) and (device is None or x.device == device):
+            return x  # the case of every training step: no call into torch
         return x.to(device=device or x.device, dtype=dtype or x.dtype)
     array = np.asarray(x)
     if dtype is None and not isinstance(x, np.ndarray) and array.dtype == np.float64:

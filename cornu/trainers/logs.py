@@ -22,8 +22,10 @@ class RunningMean:
         self.total, self.count = None, 0
 
     def update(self, value, count):
-        weighted = value * count
-        self.total = weighted if self.total is None else self.total + weighted
+        if self.total is None:
+            self.total = value * count  # a new tensor, this tracker's own: later updates add into it in place
+        else:
+            self.total.add_(value, alpha=count)  # one kernel a step instead of two
         self.count += count
 
     def result(self):

@@ -208,7 +208,7 @@ class Trainer:
         loss, parts, y_true, y_pred, sample_weight = outputs
         if params:  # a fully frozen model still reports its loss and metrics (Keras warns, at fit's start here)
             # the loss scale of a LossScaleOptimizer (or `loss_scale_factor`): `apply` divides it out again
-            grads = torch.autograd.grad(self.optimizer.scale_loss(loss), params, allow_unused=True)
+            grads = _gradients(self.optimizer.scale_loss(loss), params)
             self.optimizer.apply(grads, params)
         self._track(loss, parts, y_true, y_pred, sample_weight, _batch_size(x))
 
@@ -597,6 +597,24 @@ def _single_batch(x, batch_size):
     if isinstance(x, torch.Tensor) and 0 < len(x) <= (batch_size or 32):
         return in_model_dtype(x)
     return None
+
+
+def _gradients(loss, params):
+    """`torch.autograd.grad(loss, params, allow_unused=True)` for a scalar `loss`, through the autograd engine's own
+    entry point: `autograd.grad`'s Python-side checks (~13 µs) are a few % of a small model's step, and their answer
+    is known here (one scalar, a list of leaf parameters). Where the entry point is not what this torch expects,
+    `autograd.grad` itself, from then on."""
+    if _ENGINE["direct"]:
+        try:
+            engine = torch.autograd.Variable._execution_engine
+            # (tensors, grad_tensors, keep_graph, create_graph, inputs, allow_unreachable, accumulate_grad)
+            return engine.run_backward((loss,), (torch.ones_like(loss),), False, False, tuple(params), True, False)
+        except (AttributeError, TypeError):
+            _ENGINE["direct"] = False
+    return torch.autograd.grad(loss, params, allow_unused=True)
+
+
+_ENGINE = {"direct": True}
 
 
 def _set_mode(model, training):
