@@ -21,7 +21,7 @@ from cornu.utils.identifiers import did_you_mean
 from cornu.utils.naming import to_snake_case, unique_name
 from cornu.utils.shapes import format_shape
 
-__all__ = ["Layer", "call_context", "direct_call"]
+__all__ = ["Layer", "call_context", "direct_call", "is_text_array"]
 
 # Keyword arguments every layer accepts besides its own (Keras 3 accepts the same set).
 _BASE_KWARGS = ("input_shape", "input_dim", "batch_input_shape", "batch_size", "weights", "implementation")
@@ -273,6 +273,8 @@ class Layer(nn.Module):
             if value is None or isinstance(value, (str, bool)):
                 return value
             array = np.asarray(value)
+            if is_text_array(array):
+                return array  # strings stay on the host, for the layers that read them (TextVectorization, ...)
             if any(stride < 0 for stride in array.strides):  # a flipped view (x[..., ::-1]): torch needs a copy
                 array = array.copy()
             tensor = torch.as_tensor(array, device=device)
@@ -613,6 +615,15 @@ def _weight_list(weights):
 
 def _holds_layers(module):
     return any(isinstance(m, Layer) for m in module.modules())
+
+
+def is_text_array(array):
+    """Whether `array` holds strings (NumPy's str or bytes dtypes, or Python strings in an object array)."""
+    if not isinstance(array, np.ndarray):
+        return False
+    if array.dtype.kind in "US":
+        return True
+    return array.dtype == object and array.size > 0 and isinstance(array.flat[0], (str, bytes))
 
 
 def _all_tensors(structure):

@@ -8,13 +8,22 @@ layer on a tiny batch of zeros (twice when other sizes are open, so sizes that f
 
 import warnings
 
+import numpy as np
 import torch
 
 from cornu import backend
 from cornu.utils import tree
 from cornu.utils.shapes import format_shape
 
-__all__ = ["KerasTensor", "Node", "any_symbolic", "call_symbolic", "probe_output_spec", "is_probing"]
+__all__ = [
+    "KerasTensor",
+    "Node",
+    "any_symbolic",
+    "call_symbolic",
+    "call_symbolic_on_text",
+    "probe_output_spec",
+    "is_probing",
+]
 
 _state = {"probing": False}
 
@@ -107,6 +116,37 @@ def call_symbolic(layer, args, kwargs):
         layer.build_from_shape(shapes)
     outputs = _output_spec(layer, args, kwargs, shapes)
     Node(layer, args, kwargs, outputs)
+    return outputs
+
+
+def call_symbolic_on_text(layer, inputs):
+    """Records a layer that reads strings on the host (`TextVectorization`, `StringLookup`) on a symbolic input.
+
+    Its output spec comes from running its `call` on two small batches of text, the second with one more row and
+    one more word in each: sizes that differ between them (the batch, a sequence length the text decides) are open.
+
+    >>> from cornu.layers import StringLookup
+    >>> call_symbolic_on_text(StringLookup(vocabulary=["a", "b"]), KerasTensor((None, 3), "string"))
+    <KerasTensor shape=(None, 3), dtype=int64>
+    """
+    if not isinstance(inputs, KerasTensor):
+        raise ValueError(f"Layer '{layer.name}' takes one string input; received {inputs!r}.")
+
+    def probe(rows, text):
+        return layer.call(np.full([rows if d is None else d for d in inputs.shape], text, dtype=object))
+
+    first, second = probe(2, "a"), probe(3, "a b")
+    if not isinstance(first, torch.Tensor):
+        raise ValueError(
+            f"Layer '{layer.name}' ({type(layer).__name__}) returns {type(first).__name__} objects, which a Functional "
+            "model cannot pass on (e.g. ragged=True). Call it on the data before the model instead."
+        )
+    shape = [a if a == b else None for a, b in zip(first.shape, second.shape)]
+    if inputs.shape and inputs.shape[0] is None:
+        shape[0] = None
+    outputs = KerasTensor(shape, str(first.dtype))
+    layer.built = True
+    Node(layer, (inputs,), {}, outputs)
     return outputs
 
 

@@ -44,6 +44,8 @@ def check_inputs(model, x):
         if array is None:
             continue
         expected, got = tensor.shape, tuple(array.shape)
+        if tensor.dtype == "string" and len(got) == len(expected) - 1 and expected[-1] == 1:
+            got = got + (1,)  # one text per sample, as Keras reads texts for Input(shape=(1,), dtype="string")
         compatible = len(expected) == len(got) and all(e is None or e == g for e, g in zip(expected[1:], got[1:]))
         if not compatible:
             raise ValueError(_input_mismatch(model, tensor, expected, got))

@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from cornu import backend
+from cornu.layers.base import is_text_array
 from cornu.trainers.checks import check_fraction
 from cornu.trainers.out_of_core import OutOfCoreArray, is_out_of_core, prefetched
 from cornu.utils import tree
@@ -44,6 +45,8 @@ def to_device_tensors(structure, device, name="x"):
             tensor = value.to(device)
         else:
             array = np.asarray(value)
+            if is_text_array(array):
+                return array  # texts stay on the host: the model's TextVectorization or StringLookup reads them
             if array.dtype == object:
                 raise ValueError(
                     f"{name} holds Python objects (dtype=object), e.g. rows of different lengths. "
@@ -73,7 +76,7 @@ def _num_samples(structure, name):
 def _check_finite(structure, name):
     for leaf in tree.flatten(structure):
         # On-disk arrays are not scanned: checking them would read the whole file, which is what they avoid.
-        if leaf is None or isinstance(leaf, OutOfCoreArray) or not leaf.is_floating_point():
+        if leaf is None or isinstance(leaf, (OutOfCoreArray, np.ndarray)) or not leaf.is_floating_point():
             continue
         # The sum is finite unless some value is not (or it overflows): unlike isfinite(x) it needs no temporary as
         # large as the data. The full scan runs only when the sum says so, to report (or to clear an overflow).
@@ -168,6 +171,8 @@ def _gather(leaf, start, stop, index, device):
         if device.type == "cuda":  # pinned memory lets the copy overlap the previous step
             return in_model_dtype(rows.pin_memory().to(device, non_blocking=True))
         return in_model_dtype(rows.to(device))
+    if isinstance(leaf, np.ndarray):  # texts, kept on the host
+        return leaf[start:stop] if index is None else leaf[index.cpu().numpy()]
     return leaf[start:stop] if index is None else leaf.index_select(0, index)
 
 

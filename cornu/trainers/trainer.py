@@ -592,7 +592,7 @@ def _batch_size(x):
 
 def _single_batch(x, batch_size):
     """`x` as one device tensor when it is a single array that fits in one batch (predict's fast path)."""
-    if isinstance(x, np.ndarray) and x.dtype != object and len(x) <= (batch_size or 32) and len(x) > 0:
+    if isinstance(x, np.ndarray) and x.dtype.kind in "biuf" and len(x) <= (batch_size or 32) and len(x) > 0:
         return in_model_dtype(torch.from_numpy(np.ascontiguousarray(x)))
     if isinstance(x, torch.Tensor) and 0 < len(x) <= (batch_size or 32):
         return in_model_dtype(x)

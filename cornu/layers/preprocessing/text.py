@@ -24,6 +24,7 @@ import numpy as np
 import torch
 
 from cornu import backend
+from cornu.layers import symbolic
 from cornu.layers.base import Layer
 from cornu.layers.preprocessing.numerical import _refuse_sparse, encode_categorical
 
@@ -284,6 +285,8 @@ class StringLookup(_IndexLookup):
         self._inverse = self.get_vocabulary()
 
     def __call__(self, inputs, *args, **kwargs):
+        if not self.invert and symbolic.any_symbolic(inputs):  # Input(shape=..., dtype="string") in a model
+            return symbolic.call_symbolic_on_text(self, inputs)
         if not self.invert:
             return self.call(inputs)  # strings stay on the host
         return super().__call__(inputs, *args, **kwargs)

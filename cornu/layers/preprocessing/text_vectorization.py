@@ -14,6 +14,7 @@ import re
 import numpy as np
 import torch
 
+from cornu.layers import symbolic
 from cornu.layers.base import Layer
 from cornu.layers.preprocessing.numerical import _is_text
 from cornu.layers.preprocessing.text import StringLookup, _listify
@@ -154,6 +155,8 @@ class TextVectorization(Layer):
         lookup._finish_adapt(counts, documents, n_docs)
 
     def __call__(self, inputs, *args, **kwargs):
+        if symbolic.any_symbolic(inputs):  # Input(shape=(1,), dtype="string") in a Functional model
+            return symbolic.call_symbolic_on_text(self, inputs)
         return self.call(inputs)  # strings stay on the host
 
     def call(self, inputs):
