@@ -184,6 +184,7 @@ def test_discretization_matches_keras(mode):
     kwargs = {"bin_boundaries": [0.0, 0.5, 1.0], "output_mode": mode}
     ref, ours = keras.layers.Discretization(**kwargs), P.Discretization(**kwargs)
     np.testing.assert_array_equal(_np(ours(x)), _np(ref(x)))
+    assert _np(ours(x)).dtype == _np(ref(x)).dtype  # int32 bin indices, the float compute dtype otherwise
     _same_config(ref, ours)
 
 

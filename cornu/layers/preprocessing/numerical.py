@@ -282,6 +282,8 @@ class Discretization(Layer):
             )
         edges = torch.as_tensor(self.bin_boundaries, dtype=torch.float64, device=inputs.device)
         indices = torch.bucketize(inputs.to(torch.float64), edges, right=True)
+        if self.output_mode == "int":
+            return indices.to(torch.int32)  # Keras's output dtype for bin indices
         # Keras's encoded (non-"int") outputs are in the compute dtype: bfloat16 under a mixed policy.
         dtype = self._compute_torch_dtype if self._compute_torch_dtype.is_floating_point else torch.float32
         return encode_categorical(indices, self.output_mode, len(self.bin_boundaries) + 1, dtype)
