@@ -635,10 +635,11 @@ def _all_tensors(structure):
 _CALL_ARGUMENTS = {}
 
 
-def direct_call(layer):
+def direct_call(layer, keeps_masks=True):
     """`layer.call` when calling it straight on a float32/float64 tensor, inside a running call, does exactly what
     `layer(tensor)` would: the layer is built, casts nothing, has no activity regularizer, no torch hooks and makes
-    no masks, and its class keeps `Layer`'s calling machinery. Else `None`.
+    no masks (unless `keeps_masks=False`: a caller that discards the output's mask), and its class keeps `Layer`'s
+    calling machinery. Else `None`.
 
     `Sequential` calls its layers through it: `__call__`'s bookkeeping (dtype, mask and context checks, torch's
     hook dispatch) is a few µs a layer, which is what a small model's one-sample `predict` and its training steps
@@ -659,7 +660,7 @@ def direct_call(layer):
         return None
     if not layer.built or layer._mixed or layer._compute_torch_dtype in _HALF_DTYPES:
         return None
-    if layer.activity_regularizer is not None or layer._call_accepts["computes_mask"]:
+    if layer.activity_regularizer is not None or (keeps_masks and layer._call_accepts["computes_mask"]):
         return None
     if layer._forward_hooks or layer._forward_pre_hooks or layer._backward_hooks or layer._backward_pre_hooks:
         return None

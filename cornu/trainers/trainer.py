@@ -14,6 +14,7 @@ from cornu import backend, distribute
 from cornu.callbacks.callback_list import CallbackList
 from cornu.callbacks.history import History
 from cornu.callbacks.progbar_logger import ProgbarLogger
+from cornu.layers.base import any_global_hook, call_context, direct_call
 from cornu.legacy import methods as _legacy
 from cornu.legacy.translate import legacy_method
 from cornu.mixed_precision.loss_scale_optimizer import LossScaleOptimizer
@@ -37,6 +38,8 @@ from cornu.trainers.logs import LazyLogs, Logs, RunningMean
 from cornu.utils import tree
 
 __all__ = ["Trainer"]
+
+_HALF = (torch.float16, torch.bfloat16)  # inputs a float32 model would cast: they take the full `__call__`
 
 
 class Trainer:
@@ -518,7 +521,14 @@ class Trainer:
     def _predict_batch(self, x, batch_size):
         if self._jit_compile:
             return self._steps().predict(x, batch_size)
-        return self(x, training=False)
+        call = direct_call(self, keeps_masks=False) if type(x) is torch.Tensor and x.dtype not in _HALF else None
+        if call is None or call_context.training is not None or any_global_hook():
+            return self(x, training=False)
+        call_context.training = False  # what `__call__` would set for the layers inside; it adds nothing else here
+        try:
+            return call(x, training=False) if self._call_accepts["training"] else call(x)
+        finally:
+            call_context.training = None
 
     # ------------------------------------------------------------------ single batches
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
