@@ -14,7 +14,7 @@ import torch
 from cornu import backend
 from cornu.layers.base import is_text_array
 from cornu.trainers.checks import check_fraction
-from cornu.trainers.out_of_core import OutOfCoreArray, is_out_of_core, prefetched
+from cornu.trainers.out_of_core import OutOfCoreArray, announce, is_out_of_core, prefetched
 from cornu.utils import tree
 from cornu.utils.py_dataset import batches_in_order
 
@@ -149,6 +149,8 @@ class ArrayData:
         # Each batch is gathered from the permutation on its own: a shuffled copy of the whole data set would
         # double its memory at the start of every epoch, and a 100-row gather costs next to nothing.
         for step in range(count):
+            if self.on_disk:  # the disk starts on later batches' rows while this one is read
+                announce(leaves, order, size, step, count)
             start = step * size
             index = None if order is None else order[start : start + size]
             batch = [_gather(leaf, start, start + size, index, self.device) for leaf in leaves]
