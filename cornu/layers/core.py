@@ -138,7 +138,7 @@ class Dense(Layer):
             if inputs.shape[-1] != self._input_dim:
                 raise ValueError(_feature_mismatch(self, inputs.shape)) from None
             raise
-        return self.activation(outputs)
+        return outputs if self.activation is activations.linear else self.activation(outputs)
 
     def compute_output_shape(self, input_shape):
         if input_shape[-1] is not None and self.built and input_shape[-1] != self._input_dim:
