@@ -122,7 +122,7 @@ class OutOfCoreArray:
         if index is None:
             self._file.will_need_range(self.start + start, self.start + min(stop, len(self)))
         elif len(index):
-            self._file.will_need(np.sort(index.cpu().numpy()) + self.start)
+            self._file.will_need(np.sort(index.cpu().numpy()) + self.start, batch=True)
 
     def is_floating_point(self):
         return np.issubdtype(np.dtype(self.dtype), np.floating)
@@ -153,6 +153,7 @@ class RowFile:
         self.array = array  # the memmap: its mapping's addresses carry the read-ahead hints (process_madvise)
         self.row_bytes = dtype.itemsize * int(np.prod(row_shape, dtype=np.int64))
         self.dense = stride == self.row_bytes  # consecutive rows are one byte range of the file
+        self.announced = {}  # batches (their sorted rows, as bytes) asked for ahead and not read yet
         weakref.finalize(self, os.close, fd)
 
     @classmethod
@@ -190,7 +191,8 @@ class RowFile:
         out = self._empty(len(rows))
         if not self.row_bytes or not len(rows):
             return out
-        self.will_need(rows)  # the whole batch is asked of the disk at once, then read in file order
+        if self.announced.pop(rows.tobytes(), None) is None:
+            self.will_need(rows)  # the whole batch is asked of the disk at once, then read in file order
         vector = _vector_io()
         if vector is not None and vector.read(self, rows, slots, out):
             return out
@@ -208,8 +210,14 @@ class RowFile:
                 self._pread([buffer], offset)
         return out
 
-    def will_need(self, rows):
-        """Starts the disk reading the rows numbered `rows` (sorted) into the page cache; returns at once."""
+    def will_need(self, rows, batch=False):
+        """Starts the disk reading the rows numbered `rows` (sorted) into the page cache; returns at once.
+
+        `batch=True`: these are the rows of a batch that `take` will ask for, which then need not be asked again."""
+        if batch:
+            if len(self.announced) > 4 * _AHEAD:  # batches announced but never read (a loop left early)
+                self.announced.clear()
+            self.announced[rows.tobytes()] = True
         vector = _vector_io()
         if vector is not None and self.array is not None and vector.will_need(self, rows):
             return

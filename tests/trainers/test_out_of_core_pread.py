@@ -133,9 +133,9 @@ def test_read_ahead_hints_cover_each_batch_and_change_nothing(tmp_path, reader, 
     asked = []
     original = RowFile.will_need
 
-    def recording(self, rows):
-        asked.append(rows.tolist())
-        original(self, rows)
+    def recording(self, rows, batch=False):
+        asked.append((rows.tolist(), batch))
+        original(self, rows, batch)
 
     monkeypatch.setattr(RowFile, "will_need", recording)
     data_on_disk = ArrayData(x, np.arange(100), batch_size=16)
@@ -146,5 +146,9 @@ def test_read_ahead_hints_cover_each_batch_and_change_nothing(tmp_path, reader, 
     memory = [b[0].numpy() for b in in_memory.epoch(shuffle=True, generator=torch.Generator().manual_seed(1))]
     for a, b in zip(disk, memory, strict=True):
         np.testing.assert_array_equal(a, b)
-    announced = [rows for rows in asked if rows in [sorted(order[i : i + 16].tolist()) for i in range(0, 100, 16)]]
-    assert len(announced) >= 7  # every batch's rows were asked for ahead (and once more when read)
+    batches = [sorted(order[i : i + 16].tolist()) for i in range(0, 100, 16)]
+    # each batch's rows asked for once, ahead, as a batch; take did not ask again
+    assert sorted(asked) == sorted((rows, True) for rows in batches)
+    assert x._file.announced == {}
+    x.take(torch.tensor([5, 1]))  # rows nobody announced (the data-parallel reader): take asks for them itself
+    assert asked[-1] == ([1, 5], False)
