@@ -140,7 +140,7 @@ class ArrayData:
         for leaf in tree.flatten((self.x, self.y, self.sample_weight)):
             if isinstance(leaf, OutOfCoreArray):
                 leaf.advise(random_access=order is not None)
-        return prefetched(batches, depth=4)
+        return prefetched(batches, depth=8)
 
     def _batches(self, order, count):
         structure = (self.x, self.y, self.sample_weight)

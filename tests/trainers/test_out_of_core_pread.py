@@ -2,6 +2,7 @@
 (copy-on-write, rows not contiguous, a file replaced since it was mapped) falls back to the mapping."""
 
 import os
+import time
 
 import numpy as np
 import pytest
@@ -152,3 +153,22 @@ def test_read_ahead_hints_cover_each_batch_and_change_nothing(tmp_path, reader, 
     assert x._file.announced == {}
     x.take(torch.tensor([5, 1]))  # rows nobody announced (the data-parallel reader): take asks for them itself
     assert asked[-1] == ([1, 5], False)
+
+
+def test_prefetch_refills_in_bursts_after_the_consumer_takes_half():
+    log = []
+
+    def batches():
+        for i in range(40):
+            log.append("made")
+            yield i
+
+    taken = []
+    for item in out_of_core.prefetched(batches(), depth=8):
+        time.sleep(0.003)  # a slow consumer: the reader fills the queue and then waits
+        log.append("took")
+        taken.append(item)
+    assert taken == list(range(40))
+    runs = [len(run) for run in "".join("m" if e == "made" else " " for e in log).split()]
+    # one wake-up per 5 or more batches (8 slots, refilled once 3 are left), not one per batch
+    assert len(runs) <= 10 and max(runs[1:-1]) >= 4, runs
