@@ -7,8 +7,9 @@ Variants, each in its own process:
 - `cornu-memmap`: `model.fit(np.load(path, mmap_mode="r"), ...)` under the cap;
 - `torch-memmap`: a hand-written loop (map-style Dataset over the memmap + DataLoader) under the cap;
 - `keras-torch-memmap`: Keras 3 (torch backend) given the same memmap under the cap.
-Reported: samples/s, peak RSS, and whether the cap killed the process. Needs root for the cgroup (v1 or v2);
-without it the variants run uncapped and say so.
+Reported: samples/s, peak RSS, the process's user and system CPU seconds (page faults and reclaim show as system
+time, taken from the 2 cores the matmuls need), and whether the cap killed the process. Needs root for the cgroup
+(v1 or v2); without it the variants run uncapped and say so.
 Run: python benchmarks/memmap_fit.py --gigabytes 4 --cap-mb 1536 --steps 1500
 """
 
