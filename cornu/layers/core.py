@@ -30,27 +30,6 @@ def dense(inputs, kernel, bias=None):
     return outputs + bias if bias is not None else outputs
 
 
-_NARROW = 16  # units of a classifier head, for which one-row inference prefers the (out, in) layout
-
-
-def _row_kernel(layer, kernel):
-    """`kernel` for one row in inference: a view of an (out, in) contiguous copy, kept while the weights stay.
-
-    MKL's matrix-vector product is ~3× slower on Keras's (in, out) layout than on (out, in) when `out` is a
-    classifier head's few units and `in` is a few hundred (measured on this CPU: 6.4 µs vs 2.5 µs for 500 → 10, the
-    largest part of a one-sample `predict`'s gap to `torch.nn.Linear`). The copy costs `units × in` floats; it is
-    rebuilt when the weights change in place (the version counter moves) or are replaced.
-    """
-    cached = layer.__dict__.get("_row_kernel_cache")
-    if cached is not None and cached[0] is kernel and cached[1] == kernel._version and cached[2] == kernel.data_ptr():
-        return cached[3]
-    if kernel is not layer._parameters.get("kernel") or kernel.shape[0] < 256 or torch.compiler.is_compiling():
-        return kernel  # a mixed-precision cast, a small input (no gain measured) or a traced call: as it is
-    row_kernel = kernel.detach().t().contiguous().t()
-    layer.__dict__["_row_kernel_cache"] = (kernel, kernel._version, kernel.data_ptr(), row_kernel)
-    return row_kernel
-
-
 class Dense(Layer):
     """The fully connected layer: `activation(inputs @ kernel + bias)`.
 
@@ -129,11 +108,8 @@ class Dense(Layer):
         self._input_dim = input_dim
 
     def call(self, inputs):
-        kernel = self.kernel
-        if inputs.ndim == 2 and inputs.shape[0] == 1 and self.units <= _NARROW and not torch.is_grad_enabled():
-            kernel = _row_kernel(self, kernel)
         try:  # no per-step check: a wrong feature count surfaces as torch's error, translated here
-            outputs = dense(inputs, kernel, self.bias)
+            outputs = dense(inputs, self.kernel, self.bias)
         except RuntimeError:
             if inputs.shape[-1] != self._input_dim:
                 raise ValueError(_feature_mismatch(self, inputs.shape)) from None

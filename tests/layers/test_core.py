@@ -153,25 +153,3 @@ def test_a_layer_called_on_a_flipped_numpy_view_converts_it():
     x = np.arange(6.0, dtype="float32").reshape(2, 3)[:, ::-1]  # negative strides, e.g. caffe's RGB -> BGR
     layer = Dense(1, kernel_initializer="ones", bias_initializer="zeros")
     np.testing.assert_allclose(layer(x).detach().numpy(), x.sum(axis=1, keepdims=True))
-
-
-def test_one_row_inference_of_a_narrow_head_equals_the_matrix_product(rng):
-    # one row in inference reads a cached (out, in) copy of a narrow kernel: same values, refreshed on every change
-    layer = Dense(5)
-    layer.build((None, 300))
-    x = torch.from_numpy(rng.normal(size=(1, 300)).astype("float32"))
-
-    def expected():
-        return (x.double() @ layer.kernel.detach().double() + layer.bias.detach().double()).float()
-
-    with torch.inference_mode():
-        torch.testing.assert_close(layer(x), expected(), rtol=1e-6, atol=1e-6)
-        assert "_row_kernel_cache" in layer.__dict__
-    layer.set_weights([np.ones((300, 5), "float32"), np.zeros(5, "float32")])
-    with torch.no_grad():
-        torch.testing.assert_close(layer(x), expected(), rtol=1e-6, atol=1e-5)
-        layer.kernel.mul_(-2.0)  # an optimizer's in-place update
-        torch.testing.assert_close(layer(x), expected(), rtol=1e-6, atol=1e-5)
-    out = layer(x)  # gradients on: the kernel itself, so they reach it
-    out.sum().backward()
-    np.testing.assert_allclose(layer.kernel.grad.numpy(), np.repeat(x.numpy().T, 5, axis=1), rtol=1e-6)
