@@ -21,6 +21,7 @@ from cornu.layers.preprocessing.text import StringLookup, _listify
 
 __all__ = ["TextVectorization"]
 
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 _PUNCTUATION = re.compile(r"[!\"#$%&()*+,\-./:;<=>?@\[\\\]^_`{|}~']")  # Keras's strip_punctuation set
 
 
@@ -108,7 +109,7 @@ class TextVectorization(Layer):
     def _tokens(self, text):
         text = text.decode(self.encoding) if isinstance(text, bytes) else str(text)
         if self.standardize in ("lower", "lower_and_strip_punctuation"):
-            text = text.lower()
+            text = text.translate(_ASCII_LOWER)  # Keras's tf.strings.lower: ASCII letters only ("Über" stays)
         if self.standardize in ("strip_punctuation", "lower_and_strip_punctuation"):
             text = _PUNCTUATION.sub("", text)
         if callable(self.standardize):

@@ -243,3 +243,13 @@ def test_learned_vocabularies_travel_through_keras_asset_hooks(tmp_path):
     again = IntegerLookup()
     again.load_assets(tmp_path)
     assert again.get_vocabulary() == [-1, 5, 7]
+
+
+def test_text_vectorization_lowercases_ascii_letters_only_as_keras():
+    # Keras standardizes with tf.strings.lower, which leaves non-ASCII letters as they are (checked live against
+    # Keras on TensorFlow in tests/parity/test_text_layers_with_tensorflow.py)
+    from cornu.layers import TextVectorization
+
+    layer = TextVectorization()
+    layer.adapt(np.array(["Über Café ÉTÉ"]))
+    assert set(layer.get_vocabulary()[2:]) == {"café", "Über", "ÉtÉ"}
