@@ -15,6 +15,7 @@ is applied to the calling thread alone, as torch does.
 import ctypes
 import functools
 import os
+import threading
 
 import torch
 
@@ -41,22 +42,16 @@ def on_every_thread(function):
     parallel = _gomp_parallel() if threads > 1 else None
     if parallel is None:
         return function()
-    caller, results = _current_thread_id(), {}
+    caller, results = threading.get_ident(), {}
 
     def body(_):
         result = function()
-        if _current_thread_id() == caller:
+        if threading.get_ident() == caller:
             results["caller"] = result
 
     callback = _CALLBACK(body)  # kept alive by this frame until the parallel region has ended
     parallel(callback, None, threads, 0)
     return results.get("caller")
-
-
-def _current_thread_id():
-    import threading
-
-    return threading.get_ident()
 
 
 @functools.lru_cache(maxsize=1)
