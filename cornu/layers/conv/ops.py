@@ -99,11 +99,12 @@ def _fuses_relu(x, weight):
         and weight.dtype is torch.float32
         and _FUSED_CONV is not None
         and torch.backends.mkldnn.is_available()
-        and not torch.compiler.is_compiling()
+        and not _is_compiling()
     )
 
 
 _FUSED_CONV = getattr(getattr(torch.ops, "mkldnn", None), "_convolution_pointwise", None)
+_is_compiling = getattr(torch.compiler, "is_compiling", lambda: False)  # torch >= 2.3; before it, never inside one
 
 
 class _ConvReLU(torch.autograd.Function):
