@@ -104,7 +104,7 @@ def _fuses_relu(x, weight):
 
 
 _FUSED_CONV = getattr(getattr(torch.ops, "mkldnn", None), "_convolution_pointwise", None)
-_is_compiling = getattr(torch.compiler, "is_compiling", lambda: False)  # torch >= 2.3; before it, never inside one
+_is_compiling = getattr(torch.compiler, "is_compiling", lambda: False)  # torch >= 2.3 (2.2 traces the Function)
 
 
 class _ConvReLU(torch.autograd.Function):
