@@ -62,7 +62,7 @@ def fit_and_score(name, model, width, stateful=False):
         model.fit(x_train, y_train, batch_size=32, epochs=args.epochs, verbose=0)
         predicted = model.predict(x_test, verbose=0)
     mse = float(np.mean((predicted - y_test) ** 2))
-    print(f"{name:<16} test MSE: {mse:.5f}")
+    print(f"{name:<16} test MSE: {mse:.2e}")
     return name, predicted, y_test
 
 
