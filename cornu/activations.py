@@ -57,7 +57,7 @@ __all__ = [
 
 def _tensor(x):
     # Keras accepts arrays and numbers here too; a tensor passes through untouched (no copy, no sync).
-    return x if type(x) is torch.Tensor or isinstance(x, torch.Tensor) else torch.as_tensor(x)
+    return x if isinstance(x, torch.Tensor) else torch.as_tensor(x)
 
 
 def _keep_logits(output, logits):

@@ -635,11 +635,12 @@ def _all_tensors(structure):
 _CALL_ARGUMENTS = {}
 
 
-def direct_call(layer, keeps_masks=True):
-    """`layer.call` when calling it straight on a float32/float64 tensor, inside a running call, does exactly what
-    `layer(tensor)` would: the layer is built, casts nothing, has no activity regularizer, no torch hooks and makes
-    no masks (unless `keeps_masks=False`: a caller that discards the output's mask), and its class keeps `Layer`'s
-    calling machinery. Else `None`.
+def direct_call(layer, inputs, keeps_masks=True):
+    """`layer.call` when calling it straight on `inputs`, inside a running call, does exactly what `layer(inputs)`
+    would: `inputs` is a plain tensor that is not half precision (a float32 layer would cast that), the layer is
+    built, casts nothing, has no activity regularizer, no torch hooks and makes no masks (unless
+    `keeps_masks=False`: a caller that discards the output's mask), and its class keeps `Layer`'s calling
+    machinery. Else `None`.
 
     `Sequential` calls its layers through it: `__call__`'s bookkeeping (dtype, mask and context checks, torch's
     hook dispatch) is a few µs a layer, which is what a small model's one-sample `predict` and its training steps
@@ -653,10 +654,11 @@ def direct_call(layer, keeps_masks=True):
     ...         return inputs != 0
     >>> double, masking = Double(), MaskingDouble()
     >>> _ = double(torch.ones(1)), masking(torch.ones(1))
-    >>> direct_call(double) == double.call, direct_call(masking) is None
-    (True, True)
+    >>> x = torch.ones(1)
+    >>> direct_call(double, x) == double.call, direct_call(masking, x) is None, direct_call(double, x.half()) is None
+    (True, True, True)
     """
-    if not _keeps_layer_calling(type(layer)):
+    if type(inputs) is not torch.Tensor or inputs.dtype in _HALF_DTYPES or not _keeps_layer_calling(type(layer)):
         return None
     if not layer.built or layer._mixed or layer._compute_torch_dtype in _HALF_DTYPES:
         return None

@@ -1,6 +1,5 @@
 """`Sequential`: a plain stack of layers, each feeding the next."""
 
-import torch
 from torch import nn
 
 from cornu.layers.base import Layer, any_global_hook, call_context, direct_call
@@ -9,8 +8,6 @@ from cornu.layers.symbolic import KerasTensor
 from cornu.models.model import Model
 
 __all__ = ["Sequential"]
-
-_HALF = (torch.float16, torch.bfloat16)
 
 
 class Sequential(Model):
@@ -99,13 +96,9 @@ class Sequential(Model):
 
     def call(self, inputs, training=None, mask=None):
         training = call_context.training  # what each layer's own `__call__` would hand it
-        if training is None or type(inputs) is not torch.Tensor or any_global_hook():
-            for layer in self._layer_list:
-                inputs = layer(inputs)
-            return inputs
+        direct = training is not None and not any_global_hook()
         for layer in self._layer_list:
-            # half-precision inputs take `__call__`: a float32 layer casts them (a float32 head on a mixed model)
-            call = direct_call(layer) if type(inputs) is torch.Tensor and inputs.dtype not in _HALF else None
+            call = direct_call(layer, inputs) if direct else None
             if call is None:
                 inputs = layer(inputs)
             elif layer._call_accepts["training"]:

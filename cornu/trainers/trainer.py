@@ -39,8 +39,6 @@ from cornu.utils import tree
 
 __all__ = ["Trainer"]
 
-_HALF = (torch.float16, torch.bfloat16)  # inputs a float32 model would cast: they take the full `__call__`
-
 
 class Trainer:
     """Mixed into `Model`: Keras's training API on top of the model's `__call__`."""
@@ -521,7 +519,7 @@ class Trainer:
     def _predict_batch(self, x, batch_size):
         if self._jit_compile:
             return self._steps().predict(x, batch_size)
-        call = direct_call(self, keeps_masks=False) if type(x) is torch.Tensor and x.dtype not in _HALF else None
+        call = direct_call(self, x, keeps_masks=False)
         if call is None or call_context.training is not None or any_global_hook():
             return self(x, training=False)
         call_context.training = False  # what `__call__` would set for the layers inside; it adds nothing else here
