@@ -506,6 +506,19 @@ class Layer(nn.Module):
         tensors = node.input_tensors if attribute == "input" else node.output_tensors
         return tensors[0] if len(tensors) == 1 else tensors
 
+    def _weight(self, name):
+        """`getattr(self, name)` for a weight, in a tenth of the time: a registered parameter is found only after
+        an ordinary lookup has failed (~0.45 µs, a few % of a small model's one-sample call). The instance's own
+        attributes come first, as in that lookup: a mixed-precision call's cast copies, or `None` for an absent bias.
+
+        >>> layer = Layer()
+        >>> layer.kernel = torch.nn.Parameter(torch.ones(2))
+        >>> layer._weight("kernel") is layer.kernel
+        True
+        """
+        attributes = self.__dict__
+        return attributes[name] if name in attributes else attributes["_parameters"][name]
+
     def __getattr__(self, name):
         # Weights are looked up here at every call (`self.kernel`): answered first, without `nn.Module`'s frame.
         parameters = self.__dict__.get("_parameters")

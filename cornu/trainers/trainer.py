@@ -633,7 +633,13 @@ def _set_mode(model, training):
 
 def _inference(model):
     # inference_mode is cheaper than no_grad, but weights created inside it could never train: build first.
-    return torch.inference_mode() if model.built else torch.no_grad()
+    if not model.built:
+        return torch.no_grad()
+    # The guard `torch.inference_mode()` enters, without its Python wrapper: 0.5 of a one-sample predict's ~55 µs
+    return _INFERENCE_MODE(True) if _INFERENCE_MODE is not None else torch.inference_mode()
+
+
+_INFERENCE_MODE = getattr(torch._C, "_InferenceMode", None)
 
 
 def _concatenate(batches):
@@ -644,7 +650,7 @@ def _concatenate(batches):
 
 def _to_numpy(tensor):
     """A tensor as a NumPy array; bfloat16 (which NumPy lacks) becomes float32, exactly."""
-    if tensor.device.type == "cpu" and not tensor.requires_grad and tensor.dtype is not torch.bfloat16:
+    if tensor.is_cpu and not tensor.requires_grad and tensor.dtype is not torch.bfloat16:
         return tensor.numpy()  # the common case, one call (predict's outputs are made in inference mode)
     tensor = tensor.detach()
     if tensor.dtype is torch.bfloat16:
