@@ -19,6 +19,7 @@ __all__ = [
 _FLOAT_TYPES = ("float16", "bfloat16", "float32", "float64")
 _IMAGE_FORMATS = ("channels_last", "channels_first")
 _settings = {"epsilon": 1e-7, "floatx": "float32", "image_data_format": "channels_last", "flush_denormal": True}
+_settings["floatx_dtype"] = torch.float32  # `floatx()` as a torch dtype, asked for on every call of every layer
 
 
 def epsilon():
@@ -49,6 +50,7 @@ def set_floatx(value):
     if value not in _FLOAT_TYPES:
         raise ValueError(f"Unknown floatx: {value!r}. Expected one of {_FLOAT_TYPES}.")
     _settings["floatx"] = value
+    _settings["floatx_dtype"] = getattr(torch, value)
 
 
 def image_data_format():
@@ -65,9 +67,11 @@ def set_image_data_format(value):
 
 def torch_dtype(dtype=None):
     """The `torch.dtype` for a Keras dtype name (`None` means `floatx()`)."""
+    if dtype is None:
+        return _settings["floatx_dtype"]
     if isinstance(dtype, torch.dtype):
         return dtype
-    name = floatx() if dtype is None else str(dtype)
+    name = str(dtype)
     try:
         return getattr(torch, name.replace("torch.", ""))
     except AttributeError:

@@ -684,8 +684,12 @@ def direct_call(layer, inputs, keeps_masks=True):
 
 def any_global_hook():
     """Whether torch has module hooks registered for every module (then calls must go through `nn.Module`)."""
-    check = getattr(nn.modules.module, "_has_any_global_hook", None)
-    return True if check is None else bool(check()) or torch._C._get_tracing_state() is not None
+    if _HAS_ANY_GLOBAL_HOOK is None:  # a torch without the query: assume there may be hooks
+        return True
+    return bool(_HAS_ANY_GLOBAL_HOOK()) or torch._C._get_tracing_state() is not None
+
+
+_HAS_ANY_GLOBAL_HOOK = getattr(nn.modules.module, "_has_any_global_hook", None)
 
 
 _KEEPS_LAYER_CALLING = {}
