@@ -16,17 +16,16 @@ faults did (~0.65x the in-memory speed on 2 cores, against ~0.45x): what is left
 """
 
 import concurrent.futures
-import ctypes
-import errno
 import mmap
 import os
-import platform
 import queue
 import threading
 import weakref
 
 import numpy as np
 import torch
+
+from cornu.trainers import linux_aio
 
 __all__ = ["OutOfCoreArray", "announce", "is_out_of_core", "prefetched"]
 
@@ -256,47 +255,32 @@ class RowFile:
 
 
 class _VectorIO:
-    """Linux AIO (`io_submit`) and `process_madvise`, called through ctypes: a batch's reads, and its read-ahead
-    hints, each take one system call that releases the GIL once, not one call (and one GIL hand-over) per row.
+    """A batch's reads, and its read-ahead hints, each in one system call that releases the GIL once, not one call
+    (and one GIL hand-over) per row: Linux AIO (`linux_aio`) for the reads, `process_madvise` for the hints.
 
     Reads of a file opened without O_DIRECT run synchronously inside `io_submit`, from the page cache the hints
     filled, which is all that is wanted. Any failure answers False, and the caller reads row by row instead."""
 
-    NUMBERS = {"x86_64": (206, 209, 208), "aarch64": (0, 2, 4)}  # io_setup, io_submit, io_getevents
     PROCESS_MADVISE = 440  # the same on every architecture
     EVENTS = 256  # reads submitted at once
-    IOCB = np.dtype(
-        [("data", "<u8"), ("key", "<u4"), ("rw_flags", "<i4"), ("opcode", "<u2"), ("reqprio", "<i2")]
-        + [("fildes", "<u4"), ("buf", "<u8"), ("nbytes", "<u8"), ("offset", "<i8"), ("reserved2", "<u8")]
-        + [("flags", "<u4"), ("resfd", "<u4")]
-    )
-    EVENT = np.dtype([("data", "<u8"), ("obj", "<u8"), ("res", "<i8"), ("res2", "<i8")])
 
     def __init__(self):
-        self.setup, self.submit, self.getevents = self.NUMBERS[platform.machine()]
-        self.syscall = ctypes.CDLL(None, use_errno=True).syscall
-        self.syscall.restype = ctypes.c_long
-        context = ctypes.c_ulong(0)
-        if self.syscall(ctypes.c_long(self.setup), ctypes.c_long(self.EVENTS), ctypes.byref(context)) != 0:
-            raise OSError(ctypes.get_errno(), "io_setup failed")
-        self.context, self.pid, self.lock = context, os.getpid(), threading.Lock()
+        self.aio = linux_aio.AioContext(self.EVENTS)
+        self.pid, self.lock = os.getpid(), threading.Lock()
         self.pidfd = os.pidfd_open(self.pid)
         self.madvise_works = True
 
     def read(self, file, rows, slots, out):
         """Reads row `rows[i]` of `file` into row `slots[i]` of `out`; False where a read failed or came short."""
-        requests = np.zeros(len(rows), self.IOCB)
-        requests["fildes"], requests["nbytes"] = file.fd, file.row_bytes
-        requests["offset"] = rows * file.stride + file.first
-        requests["buf"] = out.ctypes.data + slots * file.row_bytes
-        pointers = requests.ctypes.data + np.arange(len(rows), dtype=np.uint64) * self.IOCB.itemsize
-        events = np.empty(min(len(rows), self.EVENTS), self.EVENT)
+        size = file.row_bytes
+        requests = self.aio.reads(file.fd, out.ctypes.data + slots * size, size, rows * file.stride + file.first)
+        events = np.empty(min(len(rows), self.EVENTS), linux_aio.EVENT)
         with self.lock:
             for begin in range(0, len(rows), self.EVENTS):
-                chunk = pointers[begin : begin + self.EVENTS]
-                submitted = self._submit(chunk)
+                chunk = requests[begin : begin + self.EVENTS]
+                submitted = self.aio.submit(chunk)
                 try:
-                    whole = self._collect(events[:submitted], file.row_bytes)
+                    whole = self._collect(events[:submitted], size)
                 except OSError:
                     _NEVER_FREED.append((requests, out))  # reads may still land in them: they must stay allocated
                     raise
@@ -304,25 +288,11 @@ class _VectorIO:
                     return False
         return True
 
-    def _submit(self, pointers):
-        submitted = 0
-        while submitted < len(pointers):
-            count = self._call(self.submit, self.context, len(pointers) - submitted, pointers[submitted:])
-            if count <= 0:
-                break
-            submitted += count
-        return submitted
-
     def _collect(self, events, size):
         """Waits for `len(events)` completions; True if each read all its `size` bytes."""
         done = 0
         while done < len(events):
-            count = self._call(self.getevents, self.context, 1, len(events) - done, events[done:], None)
-            if count < 0 and ctypes.get_errno() == errno.EINTR:
-                continue
-            if count <= 0:  # the reads still point at `out`: going on could let the kernel write into freed memory
-                raise OSError(ctypes.get_errno(), "io_getevents failed with reads in flight")
-            done += count
+            done += self.aio.wait(events[done:], 1)
         return bool((events["res"] == size).all())
 
     def will_need(self, file, rows):
@@ -335,16 +305,10 @@ class _VectorIO:
         ranges[:, 1] = starts + np.uint64(file.row_bytes) - ranges[:, 0]
         for begin in range(0, len(rows), _IOV_MAX):
             part = ranges[begin : begin + _IOV_MAX]
-            if self._call(self.PROCESS_MADVISE, self.pidfd, part, len(part), mmap.MADV_WILLNEED, 0) < 0:
+            if linux_aio.syscall(self.PROCESS_MADVISE, self.pidfd, part, len(part), mmap.MADV_WILLNEED, 0) < 0:
                 self.madvise_works = False  # kernels before 5.19 take only MADV_COLD and MADV_PAGEOUT here
                 return False
         return True
-
-    def _call(self, number, *args):
-        """`syscall(number, *args)` with every argument passed as a full 64-bit word (arrays by their address)."""
-        words = [ctypes.c_void_p(a.ctypes.data) if isinstance(a, np.ndarray) else a for a in args]
-        words = [ctypes.c_long(w) if isinstance(w, int) else w for w in words]
-        return self.syscall(ctypes.c_long(number), *words)
 
 
 _vector = None
@@ -355,7 +319,7 @@ _NEVER_FREED = []
 def _vector_io():
     """The process's `_VectorIO`, made at first use (again after a fork); None where the system has none."""
     global _vector, _vector_failed
-    if _vector_failed or not hasattr(os, "pidfd_open") or platform.machine() not in _VectorIO.NUMBERS:
+    if _vector_failed or not hasattr(os, "pidfd_open") or not linux_aio.available():
         return None
     if _vector is None or _vector.pid != os.getpid():
         try:
