@@ -10,12 +10,13 @@ Variants, each in its own process:
 Reported: samples/s, peak RSS, the process's user and system CPU seconds (page faults and reclaim show as system
 time, taken from the 2 cores the matmuls need), and whether the cap killed the process. Needs root for the cgroup
 (v1 or v2); without it the variants run uncapped and say so.
-Run: python benchmarks/memmap_fit.py --gigabytes 4 --cap-mb 1536 --steps 1500
+Run: python benchmarks/memmap_fit.py --gigabytes 4 --cap-mb 1536 --steps 1000 --rounds 5
 """
 
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -178,6 +179,7 @@ def main():
     parser.add_argument("--gigabytes", type=float, default=4.0)
     parser.add_argument("--cap-mb", type=int, default=1536)
     parser.add_argument("--steps", type=int, default=1500)
+    parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--variants", default="cornu-memory,cornu-memmap,torch-memmap,keras-torch-memmap")
     args = parser.parse_args()
     if args.worker:
@@ -187,22 +189,30 @@ def main():
     rows = make_file(args.file, args.gigabytes)
     print(json.dumps({"bench": WORKLOAD, "file_gb": round(args.file.stat().st_size / 2**30, 2), "rows": rows}))
     cap = MemoryCap(args.cap_mb)
+    speeds = {}
     try:
-        results = {v: run_variant(v, args, cap) for v in args.variants.split(",")}
+        for round_number in range(args.rounds):  # the variants alternate: a noisy spell hits them alike
+            for variant in args.variants.split(","):
+                result = {**run_variant(variant, args, cap), "round": round_number}
+                print(json.dumps(result))
+                speeds.setdefault(variant, []).append(result.get("samples_per_s"))
     finally:
         cap.close()
-    for result in results.values():
-        print(json.dumps(result))
-    speed = {v: r.get("samples_per_s") for v, r in results.items()}
-    if speed.get("cornu-memory") and speed.get("cornu-memmap"):
-        summary = {
-            "bench": WORKLOAD,
-            "summary": "memmap_vs_memory",
-            "ratio": round(speed["cornu-memmap"] / speed["cornu-memory"], 3),
-        }
-        if speed.get("torch-memmap"):
-            summary["cornu_vs_torch_memmap"] = round(speed["cornu-memmap"] / speed["torch-memmap"], 3)
-        print(json.dumps(summary))
+    print(json.dumps(_summary(speeds)))
+
+
+def _summary(speeds):
+    """Median samples/s of each variant over the rounds, and the ratios the targets are stated in."""
+    medians = {v: statistics.median(s) for v, s in speeds.items() if s and None not in s}
+    summary = {"bench": WORKLOAD, "summary": "medians", "rounds": len(next(iter(speeds.values()), []))}
+    summary.update({f"{variant}_samples_per_s": round(speed) for variant, speed in medians.items()})
+    if medians.get("cornu-memory") and medians.get("cornu-memmap"):
+        summary["memmap_vs_memory"] = round(medians["cornu-memmap"] / medians["cornu-memory"], 3)
+        rounds = zip(speeds["cornu-memmap"], speeds["cornu-memory"])
+        summary["memmap_vs_memory_by_round"] = [round(a / b, 3) for a, b in rounds if a and b]
+    if medians.get("cornu-memmap") and medians.get("torch-memmap"):
+        summary["cornu_vs_torch_memmap"] = round(medians["cornu-memmap"] / medians["torch-memmap"], 3)
+    return summary
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 
+import cornu.trainers.direct_io as direct_io
 import cornu.trainers.out_of_core as out_of_core
 from cornu.trainers.data import ArrayData
 from cornu.trainers.out_of_core import OutOfCoreArray, RowFile
@@ -15,13 +16,19 @@ from cornu.trainers.out_of_core import OutOfCoreArray, RowFile
 needs_pread = pytest.mark.skipif(not hasattr(os, "preadv") or not os.path.exists("/proc/self/maps"), reason="Linux")
 
 
-@pytest.fixture(params=["vectored", "row by row"])
-def reader(request, monkeypatch):
-    """Both ways of reading: io_submit/process_madvise in one call, and one preadv/fadvise per row."""
+@pytest.fixture(params=["vectored", "row by row", "direct"])
+def reader(request, monkeypatch, tmp_path):
+    """Every way of reading: io_submit/process_madvise in one call, one preadv/fadvise per row, and O_DIRECT reads
+    past the page cache (used for files bigger than the memory that could cache them: forced here)."""
     if request.param == "row by row":
         monkeypatch.setattr(out_of_core, "_vector_io", lambda: None)
     elif out_of_core._vector_io() is None:
         pytest.skip("no Linux AIO here")
+    if request.param == "direct":
+        np.save(tmp_path / "probe.npy", np.zeros(4))
+        if direct_io.DirectReader.open(tmp_path / "probe.npy", 128, 8, 8) is None:
+            pytest.skip("no O_DIRECT on this file system")
+        monkeypatch.setattr(direct_io, "cache_can_hold", lambda nbytes: False)
     return request.param
 
 
@@ -151,8 +158,9 @@ def test_read_ahead_hints_cover_each_batch_and_change_nothing(tmp_path, reader, 
     # each batch's rows asked for once, ahead, as a batch; take did not ask again
     assert sorted(asked) == sorted((rows, True) for rows in batches)
     assert x._file.announced == {}
-    x.take(torch.tensor([5, 1]))  # rows nobody announced (the data-parallel reader): take asks for them itself
-    assert asked[-1] == ([1, 5], False)
+    # rows nobody announced (the data-parallel reader): take asks for them itself, or reads them at once (direct)
+    np.testing.assert_array_equal(x.take(torch.tensor([5, 1])).numpy(), data[[5, 1]])
+    assert asked[-1] == (([1, 5], False) if reader != "direct" else (batches[-1], True))
 
 
 def test_prefetch_refills_in_bursts_after_the_consumer_takes_half():

@@ -1,0 +1,212 @@
+"""Rows read from disk straight into the process, past the page cache (`O_DIRECT` with Linux AIO), for files too
+big for the memory that could cache them.
+
+When a memmap is larger than the memory left to cache it (RAM, or a cgroup's limit), caching its rows only costs:
+a shuffled epoch reads each row once, the page cache must evict a page for each page it takes in, and the kernel
+spends CPU on both, on the cores the model trains on. `O_DIRECT` reads skip all of it: the disk writes each row's
+pages into a buffer of the process, `io_submit` returns at once, and the rows are copied into their batch when they
+are needed. Measured on 2 cores with the 4 GB memmap of `benchmarks/memmap_fit.py` capped at 1.5 GB: half the CPU
+of a batch read through the page cache (0.35 against 0.68 ms a batch of 128 rows).
+
+`O_DIRECT` needs aligned reads: each row is read as the whole 4 KB pages that hold it, into a page-aligned slot.
+
+Example:
+>>> import tempfile, os
+>>> path = os.path.join(tempfile.mkdtemp(), "x.npy")
+>>> np.save(path, np.arange(20000, dtype="float32").reshape(5000, 4))
+>>> x = np.load(path, mmap_mode="r")
+>>> reader = DirectReader.open(path, first=x.offset, stride=16, row_bytes=16)
+>>> if reader is not None:  # None where the file system has no O_DIRECT (tmpfs)
+...     out = np.empty((2, 4), np.float32)
+...     ticket = reader.submit(np.array([3, 4999]))
+...     assert reader.read_into(ticket, np.array([1, 0]), out)
+...     assert out.tolist() == [[19996.0, 19997.0, 19998.0, 19999.0], [12.0, 13.0, 14.0, 15.0]]
+"""
+
+import ctypes
+import itertools
+import math
+import mmap
+import os
+import threading
+
+import numpy as np
+
+from cornu.trainers import linux_aio
+
+__all__ = ["DirectReader", "cache_can_hold"]
+
+ALIGNMENT = 4096  # O_DIRECT wants offsets, lengths and buffers aligned to the device's block size: 4 KB covers all
+CAPACITY = 4096  # reads in flight at once (8 batches ahead of a 128-row batch is 1,152)
+SPARE_BUFFERS = 16  # of each size: the batches in flight (9) and a few more
+
+
+def cache_can_hold(nbytes):
+    """Whether `nbytes` of file could stay in the page cache: no more than the memory the system has available
+    (`MemAvailable`) and than this process's cgroup may use. True where neither can be read (not Linux).
+
+    >>> cache_can_hold(1)
+    True
+    """
+    limits = [limit for limit in (_available_memory(), _cgroup_limit()) if limit is not None]
+    return not limits or nbytes <= min(limits)
+
+
+class _Ticket:
+    """The reads of one batch: their records and pages stay allocated until the kernel has answered every read."""
+
+    def __init__(self, number, requests, pages, slot, within, needed):
+        self.number, self.requests, self.pages, self.slot = number, requests, pages, slot
+        self.within, self.needed = within, needed
+        self.remaining, self.ok, self.abandoned = len(requests), True, False
+
+
+class DirectReader:
+    """Reads rows of a file (`first` byte of row 0, `stride` bytes apart, `row_bytes` long) with `O_DIRECT`.
+
+    `submit(rows)` starts reading sorted row numbers and returns at once with a ticket; `read_into(ticket, slots,
+    out)` waits for them and copies row `rows[i]` into row `slots[i]` of `out`. `open` returns None where the file
+    system or the kernel does not allow it."""
+
+    def __init__(self, fd, path, first, stride, row_bytes):
+        self.fd, self.path, self.first, self.stride, self.row_bytes = fd, path, first, stride, row_bytes
+        self.block = math.gcd(first, stride, row_bytes, ALIGNMENT)  # rows start and end on these
+        self.aio = linux_aio.AioContext(CAPACITY)
+        self.pid, self.lock = os.getpid(), threading.Lock()
+        self.tickets, self.numbers = {}, itertools.count(1)
+        self.events = np.empty(256, linux_aio.EVENT)
+        self.spare = {}  # buffers of finished batches, by size, to be read into again
+
+    def _pages(self, size):
+        """A page-aligned buffer (as O_DIRECT needs) of `size` bytes: a spare one when there is one. Reusing them
+        matters: the first read into a new buffer faults its pages in (0.5 of 0.8 ms a batch, measured)."""
+        spare = self.spare.get(size)
+        return spare.pop() if spare else mmap.mmap(-1, size)
+
+    def _release(self, ticket):
+        spare = self.spare.setdefault(len(ticket.pages), [])
+        if len(spare) < SPARE_BUFFERS:
+            spare.append(ticket.pages)
+
+    @classmethod
+    def open(cls, path, first, stride, row_bytes):
+        if not linux_aio.available() or not hasattr(os, "O_DIRECT"):
+            return None
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_DIRECT | getattr(os, "O_CLOEXEC", 0))
+        except OSError:  # tmpfs and some network file systems refuse O_DIRECT
+            return None
+        try:
+            return cls(fd, path, first, stride, row_bytes)
+        except (OSError, AttributeError, TypeError):  # AIO disabled, or seccomp said no
+            os.close(fd)
+            return None
+
+    def submit(self, rows):
+        """Starts reading the rows numbered `rows` (sorted); returns their ticket."""
+        starts = rows.astype(np.int64) * self.stride + self.first
+        aligned = starts - starts % ALIGNMENT
+        lengths = -(-(starts + self.row_bytes - aligned) // ALIGNMENT) * ALIGNMENT
+        slot = int(lengths.max()) if len(rows) else ALIGNMENT
+        pages = self._pages(max(slot * len(rows), ALIGNMENT))
+        address = ctypes.addressof(ctypes.c_char.from_buffer(pages))
+        number = next(self.numbers)
+        buffers = address + np.arange(len(rows), dtype=np.int64) * slot
+        requests = self.aio.reads(self.fd, buffers, lengths, aligned, tags=number)
+        ticket = _Ticket(number, requests, pages, slot, starts - aligned, starts - aligned + self.row_bytes)
+        with self.lock:
+            self.tickets[number] = ticket
+            submitted = 0
+            while submitted < len(requests):
+                taken = self.aio.submit(requests[submitted:])
+                if taken == 0:
+                    if not self._reap(minimum=1):  # the context is full of others' reads: room comes as they end
+                        ticket.ok, ticket.remaining = False, 0
+                        break
+                submitted += taken
+        return ticket
+
+    def read_into(self, ticket, slots, out):
+        """Waits for `ticket`'s reads and copies them into `out`'s rows `slots`; False where a read failed."""
+        with self.lock:
+            while ticket.remaining:
+                self._reap(minimum=1)
+            self.tickets.pop(ticket.number, None)
+        if not ticket.ok:
+            return False
+        # One gather in blocks of `self.block` bytes (64 for float32 rows of 784), on which every row starts and
+        # ends: 128 rows in ~30 µs, where a copy call per row took 150 µs
+        block = np.dtype(f"V{self.block}")
+        pages = np.frombuffer(ticket.pages, block)
+        first = (np.arange(len(slots), dtype=np.int64) * ticket.slot + ticket.within) // self.block
+        rows = pages[first[:, None] + np.arange(self.row_bytes // self.block)]
+        out.reshape(len(out), -1).view(np.uint8).view(block)[slots] = rows
+        with self.lock:
+            self._release(ticket)
+        return True
+
+    def forget(self, ticket):
+        """A ticket that will never be read: its pages are freed once the kernel is done with them."""
+        ticket.abandoned = True
+
+    def _reap(self, minimum):
+        """Takes completed reads off the kernel's queue and counts them against their tickets; False if none."""
+        count = self.aio.wait(self.events, minimum)
+        done = self.events[:count]
+        for number in np.unique(done["data"]).tolist():  # one or two batches: the loop is over tickets, not reads
+            ticket = self.tickets.get(number)
+            if ticket is None:
+                continue
+            mine = done[done["data"] == number]
+            index = (mine["obj"] - np.uint64(ticket.requests.ctypes.data)) // np.uint64(linux_aio.IOCB.itemsize)
+            if (mine["res"] < ticket.needed[index.astype(np.int64)]).any():  # an error (< 0), or short of the row
+                ticket.ok = False
+            ticket.remaining -= len(mine)
+            if not ticket.remaining and ticket.abandoned:
+                del self.tickets[number]
+                self._release(ticket)
+        return count > 0
+
+    def close(self):
+        """Waits for what is in flight, then releases the context and the file."""
+        with self.lock:
+            while any(ticket.remaining for ticket in self.tickets.values()):
+                self._reap(minimum=1)
+            self.tickets.clear()
+            self.aio.close()
+            os.close(self.fd)
+
+
+def _available_memory():
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def _cgroup_limit(membership="/proc/self/cgroup", root="/sys/fs/cgroup"):
+    """The memory limit of this process's cgroup (v2 `memory.max`, v1 `memory.limit_in_bytes`), or None."""
+    try:
+        with open(membership) as groups:
+            lines = [line.rstrip("\n").split(":", 2) for line in groups]
+    except OSError:
+        return None
+    for _, controllers, path in (line for line in lines if len(line) == 3):
+        if controllers == "":
+            candidate = f"{root}{path}/memory.max"
+        elif "memory" in controllers.split(","):
+            candidate = f"{root}/memory{path}/memory.limit_in_bytes"
+        else:
+            continue
+        try:
+            with open(candidate) as limit:
+                text = limit.read().strip()
+        except OSError:
+            continue
+        if text.isdigit() and int(text) < 2**60:  # v1 writes "no limit" as a huge number, v2 as "max"
+            return int(text)
+    return None
