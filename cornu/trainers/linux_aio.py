@@ -64,6 +64,7 @@ class AioContext:
         if syscall(self.setup, int(capacity), ctypes.byref(handle)) != 0:
             raise OSError(ctypes.get_errno(), "io_setup failed")
         self.handle, self.capacity = handle, int(capacity)
+        self.stopped_by = None  # errno of the last `submit` that took fewer than all (EAGAIN: the context is full)
 
     @staticmethod
     def reads(fd, buffers, sizes, offsets, tags=0):
@@ -74,13 +75,14 @@ class AioContext:
         return requests
 
     def submit(self, requests):
-        """Hands `requests` (an `IOCB` array) to the kernel; returns how many it took, from the first, in order
-        (fewer than all when the context is full: EAGAIN)."""
+        """Hands `requests` (an `IOCB` array) to the kernel; returns how many it took, from the first, in order.
+        Fewer than all when the context is full or a request is refused: `stopped_by` then holds the errno."""
         pointers = requests.ctypes.data + np.arange(len(requests), dtype=np.uint64) * np.uint64(IOCB.itemsize)
-        submitted = 0
+        submitted, self.stopped_by = 0, None
         while submitted < len(requests):
             count = syscall(self.submit_call, self.handle, len(requests) - submitted, pointers[submitted:])
             if count <= 0:
+                self.stopped_by = ctypes.get_errno() if count < 0 else errno.EAGAIN
                 break
             submitted += count
         return submitted

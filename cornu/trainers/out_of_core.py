@@ -11,10 +11,10 @@ asks the kernel for the rows of the batches 8 steps ahead (`MADV_WILLNEED`), so 
 computes; a batch is then copied out of the page cache by one `io_submit` (Linux AIO), or one `preadv` per row where
 AIO is missing, straight into each row's place in the batch. A read-only memmap bigger than the memory that could
 cache it is read past the page cache instead (`direct_io`: O_DIRECT, the batches 8 steps ahead in flight), which
-halves the CPU a batch costs. h5py datasets and other array-likes are indexed as they are. On the 4 GB memmap of
-`benchmarks/memmap_fit.py` under a 1.5 GB cap this trains at ~0.75x the in-memory speed on 2 cores (page faults:
-~0.45x; reads through the page cache: ~0.65x): what is left is the kernel's own cost of ~128 random reads a batch,
-paid on the cores that run the matmuls.
+takes a third off the CPU a batch costs. h5py datasets and other array-likes are indexed as they are. On the 4 GB
+memmap of `benchmarks/memmap_fit.py` under a 1.5 GB cap this trains at 0.70-0.75x the in-memory speed on 2 cores
+(page faults: ~0.45x; reads through the page cache: ~0.65x): what is left is the disk's ~45,000 reads a second and
+the kernel's own cost of ~128 random reads a batch, paid on the cores that run the matmuls.
 """
 
 import concurrent.futures

@@ -99,3 +99,23 @@ def test_the_size_check_reads_cgroup_v1_and_v2_limits(tmp_path, monkeypatch):
     monkeypatch.setattr(direct_io, "_cgroup_limit", lambda: 2000)
     monkeypatch.setattr(direct_io, "_available_memory", lambda: 10**9)
     assert direct_io.cache_can_hold(2000) and not direct_io.cache_can_hold(2001)
+
+
+def test_a_refused_read_fails_the_batch_without_waiting_forever(saved, monkeypatch):
+    data, _, reader = saved
+    original = reader.aio.submit
+
+    def refuse_after_ten(requests):  # the kernel takes the first 10 reads, then refuses the rest (EINVAL)
+        taken = original(requests[:10]) if len(requests) > 10 else original(requests)
+        reader.aio.stopped_by = 22 if len(requests) > 10 else None
+        return taken
+
+    monkeypatch.setattr(reader.aio, "submit", refuse_after_ten)
+    ticket = reader.submit(np.arange(40))
+    assert not ticket.ok
+    assert not reader.read_into(ticket, np.arange(40), np.empty((40, 37), "float32"))
+    assert ticket.remaining == 0  # the 10 reads in flight were waited for: they write into the ticket's pages
+    monkeypatch.setattr(reader.aio, "submit", original)
+    out = np.empty((5, 37), "float32")
+    assert reader.read_into(reader.submit(np.arange(5)), np.arange(5), out)
+    np.testing.assert_array_equal(out, data[:5])
