@@ -42,8 +42,6 @@ ONE_THREAD_KERNEL_SIZE = 65536
 
 def _one_row_on_one_thread(inputs, kernel, bias):
     threads = torch.get_num_threads()
-    if threads == 1:
-        return torch.addmm(bias, inputs, kernel) if bias is not None else inputs.mm(kernel)
     # A process-wide setting for a few µs: another thread's product started meanwhile also runs on one thread,
     # slower but exact; setting it costs ~0.1 µs
     torch.set_num_threads(1)

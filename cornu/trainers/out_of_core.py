@@ -251,9 +251,8 @@ class RowFile:
             os.posix_fadvise(fd, offset, size, os.POSIX_FADV_WILLNEED)
 
     def _direct_reader(self):
-        if (
-            self.direct is not None and self.direct.pid != os.getpid()
-        ):  # a forked child: the AIO context is the parent's
+        # In a forked child the AIO context is the parent's: the child reads through the page cache
+        if self.direct is not None and self.direct.pid != os.getpid():
             self.direct = None
         return self.direct
 
