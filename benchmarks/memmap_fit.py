@@ -1,6 +1,7 @@
 """Training on data bigger than the memory a process may use: a 4 GB float32 memmap (1.37 M rows of 784 features),
-the hello-world MLP, `shuffle=True` (random rows from the whole file every step), in a process whose memory
-(page cache included) is capped well below the file's size with a cgroup.
+the hello-world MLP, in a process whose memory (page cache included) is capped well below the file's size with a
+cgroup. `--shuffle true` (the default): random rows from the whole file every step, a read per row; `--shuffle
+batch`: Keras's mode for data on disk, batch-sized runs of consecutive rows in random order, a read per batch.
 
 Variants, each in its own process:
 - `cornu-memory`: the whole array loaded in RAM (uncapped): the in-memory throughput to compare with;
@@ -10,7 +11,7 @@ Variants, each in its own process:
 Reported: samples/s, peak RSS, the process's user and system CPU seconds (page faults and reclaim show as system
 time, taken from the 2 cores the matmuls need), and whether the cap killed the process. Needs root for the cgroup
 (v1 or v2); without it the variants run uncapped and say so.
-Run: python benchmarks/memmap_fit.py --gigabytes 4 --cap-mb 1536 --steps 1000 --rounds 5
+Run: python benchmarks/memmap_fit.py --gigabytes 4 --cap-mb 1536 --steps 1000 --rounds 5 [--shuffle batch]
 """
 
 import argparse
@@ -50,7 +51,7 @@ def labels_for(x_path):
     return np.concatenate([x[i : i + 65536, :CLASSES].argmax(1) for i in range(0, len(x), 65536)])
 
 
-def keras_like(api, x, y, steps):
+def keras_like(api, x, y, steps, shuffle):
     layers = api.layers
     model = api.models.Sequential(
         [
@@ -62,11 +63,11 @@ def keras_like(api, x, y, steps):
     )
     model.compile(loss="sparse_categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
     start = time.perf_counter()
-    model.fit(x, y, batch_size=BATCH, epochs=1, steps_per_epoch=steps, shuffle=True, verbose=0)
+    model.fit(x, y, batch_size=BATCH, epochs=1, steps_per_epoch=steps, shuffle=shuffle, verbose=0)
     return time.perf_counter() - start
 
 
-def torch_loop(x, y, steps):
+def torch_loop(x, y, steps, shuffle):
     import torch
     from torch import nn
 
@@ -79,7 +80,12 @@ def torch_loop(x, y, steps):
 
     model = nn.Sequential(nn.Linear(784, 500), nn.ReLU(), nn.Linear(500, 500), nn.ReLU(), nn.Linear(500, 10))
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
-    loader = torch.utils.data.DataLoader(Rows(), batch_size=BATCH, shuffle=True)
+    if shuffle == "batch":  # runs of consecutive rows, the runs in random order
+        starts = torch.randperm(len(x) // BATCH).tolist()
+        runs = [range(start * BATCH, (start + 1) * BATCH) for start in starts]
+        loader = torch.utils.data.DataLoader(Rows(), batch_sampler=runs)
+    else:
+        loader = torch.utils.data.DataLoader(Rows(), batch_size=BATCH, shuffle=True)
     loss_fn = nn.CrossEntropyLoss()
     start = time.perf_counter()
     for step, (xb, yb) in enumerate(loader):
@@ -92,7 +98,7 @@ def torch_loop(x, y, steps):
     return time.perf_counter() - start
 
 
-def worker(variant, path, steps):
+def worker(variant, path, steps, shuffle):
     import resource
 
     import numpy as np
@@ -102,11 +108,12 @@ def worker(variant, path, steps):
     y = labels_for(path)
     x = np.load(path) if variant == "cornu-memory" else np.load(path, mmap_mode="r")
     if variant.startswith("torch"):
-        seconds = torch_loop(x, y, steps)
+        seconds = torch_loop(x, y, steps, shuffle)
     else:
         import importlib
 
-        seconds = keras_like(importlib.import_module("cornu" if variant.startswith("cornu") else "keras"), x, y, steps)
+        api = importlib.import_module("cornu" if variant.startswith("cornu") else "keras")
+        seconds = keras_like(api, x, y, steps, shuffle)
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return {
         "samples_per_s": round(steps * BATCH / seconds, 1),
@@ -161,6 +168,7 @@ def run_variant(variant, args, cap):
     evict_from_page_cache(args.file)
     env = dict(os.environ, PYTHONUNBUFFERED="1", KERAS_BACKEND="torch")
     command = [sys.executable, __file__, "--worker", variant, "--file", str(args.file), "--steps", str(args.steps)]
+    command += ["--shuffle", args.shuffle]
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     if capped:
         cap.enter(process.pid)  # before it has imported anything: every page it touches is charged to the cap
@@ -169,7 +177,8 @@ def run_variant(variant, args, cap):
     result = (
         json.loads(line) if line else {"error": "killed by the memory cap" if process.returncode < 0 else err[-300:]}
     )
-    return {"bench": WORKLOAD, "variant": variant, "cap_mb": args.cap_mb if capped else None, **result}
+    cap_mb = args.cap_mb if capped else None
+    return {"bench": WORKLOAD, "variant": variant, "shuffle": args.shuffle, "cap_mb": cap_mb, **result}
 
 
 def main():
@@ -180,10 +189,11 @@ def main():
     parser.add_argument("--cap-mb", type=int, default=1536)
     parser.add_argument("--steps", type=int, default=1500)
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--shuffle", choices=("true", "batch"), default="true")
     parser.add_argument("--variants", default="cornu-memory,cornu-memmap,torch-memmap,keras-torch-memmap")
     args = parser.parse_args()
     if args.worker:
-        print(json.dumps(worker(args.worker, args.file, args.steps)))
+        print(json.dumps(worker(args.worker, args.file, args.steps, True if args.shuffle == "true" else "batch")))
         return
     args.file.parent.mkdir(parents=True, exist_ok=True)
     rows = make_file(args.file, args.gigabytes)
@@ -198,7 +208,7 @@ def main():
                 speeds.setdefault(variant, []).append(result.get("samples_per_s"))
     finally:
         cap.close()
-    print(json.dumps(_summary(speeds)))
+    print(json.dumps(_summary(speeds) | {"shuffle": args.shuffle}))
 
 
 def _summary(speeds):

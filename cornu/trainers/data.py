@@ -137,9 +137,14 @@ class ArrayData:
         batches = self._batches(order, count)
         if not self.on_disk:
             return batches
-        for leaf in tree.flatten((self.x, self.y, self.sample_weight)):
-            if isinstance(leaf, OutOfCoreArray):
-                leaf.advise(random_access=order is not None)
+        leaves = tree.flatten((self.x, self.y, self.sample_weight))
+        on_disk = [leaf for leaf in leaves if isinstance(leaf, OutOfCoreArray)]
+        for leaf in on_disk:
+            leaf.advise(random_access=order is not None)
+        if all(leaf.reads_directly for leaf in on_disk):
+            # Their reads are started batches ahead and never block: a reader thread would only take the cores
+            # from the model's threads (measured on 2 cores: 37k against 35k samples/s, 1 read a batch)
+            return batches
         return prefetched(batches, depth=8)
 
     def _batches(self, order, count):

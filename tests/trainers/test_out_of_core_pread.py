@@ -2,6 +2,7 @@
 (copy-on-write, rows not contiguous, a file replaced since it was mapped) falls back to the mapping."""
 
 import os
+import threading
 import time
 
 import numpy as np
@@ -161,6 +162,42 @@ def test_read_ahead_hints_cover_each_batch_and_change_nothing(tmp_path, reader, 
     # rows nobody announced (the data-parallel reader): take asks for them itself, or reads them at once (direct)
     np.testing.assert_array_equal(x.take(torch.tensor([5, 1])).numpy(), data[[5, 1]])
     assert asked[-1] == (([1, 5], False) if reader != "direct" else (batches[-1], True))
+
+
+@needs_pread
+def test_consecutive_rows_are_one_read_and_leave_no_cache_behind_a_file_too_big_to_cache(tmp_path, reader, monkeypatch):
+    data = (np.arange(300 * 5) % 97).reshape(300, 5).astype("float32")
+    x = OutOfCoreArray(_saved(tmp_path, data))
+    advice, reads = [], []
+    fadvise, preadv = os.posix_fadvise, os.preadv
+    monkeypatch.setattr(os, "posix_fadvise", lambda fd, *rest: advice.append(rest) or fadvise(fd, *rest))
+    monkeypatch.setattr(os, "preadv", lambda fd, buffers, offset: reads.append(offset) or preadv(fd, buffers, offset))
+    x.will_need(40, 72, torch.arange(40, 72).flip(0))  # announced as a batch (shuffle="batch" gives such runs)
+    row = lambda n: x.array.offset + n * 20  # noqa: E731
+    assert advice == [(row(40), 32 * 20, os.POSIX_FADV_WILLNEED)]  # the whole range, in one hint
+    got = x.take(torch.arange(40, 72).flip(0)).numpy()  # slots not in file order: the run is read, then placed
+    np.testing.assert_array_equal(got, data[40:72][::-1])
+    assert reads == [row(40)]
+    dropped = [a for a in advice if a[-1] == os.POSIX_FADV_DONTNEED]
+    assert dropped == ([(row(40), 32 * 20, os.POSIX_FADV_DONTNEED)] if reader == "direct" else [])
+    assert x._file.announced == {}
+
+
+@needs_pread
+def test_batch_shuffled_epochs_equal_memory_and_direct_reads_need_no_reader_thread(tmp_path, reader):
+    data = np.arange(500.0 * 3, dtype="float32").reshape(500, 3)
+    disk = ArrayData(OutOfCoreArray(_saved(tmp_path, data)), np.arange(500), batch_size=32)
+    memory = ArrayData(data, np.arange(500), batch_size=32)
+    threads = []
+    got = []
+    for batch in disk.epoch(shuffle="batch", generator=torch.Generator().manual_seed(4)):
+        threads.append(any(t.name == "cornu-prefetch" for t in threading.enumerate()))
+        got.append(batch[0].numpy())
+    want = [b[0].numpy() for b in memory.epoch(shuffle="batch", generator=torch.Generator().manual_seed(4))]
+    for a, b in zip(got, want, strict=True):
+        np.testing.assert_array_equal(a, b)
+    # O_DIRECT reads and run reads are started batches ahead and never block: read in the training thread
+    assert any(threads) == (reader != "direct")
 
 
 def test_prefetch_refills_in_bursts_after_the_consumer_takes_half():
