@@ -27,6 +27,10 @@ __all__ = ["Layer", "call_context", "direct_call", "is_text_array"]
 _BASE_KWARGS = ("input_shape", "input_dim", "batch_input_shape", "batch_size", "weights", "implementation")
 _HALF_DTYPES = (torch.float16, torch.bfloat16)
 
+# Moves on whenever any layer's attributes or torch hooks change: what was worked out from them (a `Sequential`'s
+# plan of direct calls) holds while it stays the same
+ATTRIBUTES_VERSION = [0]
+
 
 class _CallContext:
     """The `training` flag of the outermost call, handed down to the layers inside it (as Keras does)."""
@@ -197,6 +201,7 @@ class Layer(nn.Module):
         self.__dict__["_mixed"] = (
             autocast and compute.is_floating_point and policy.compute_dtype != policy.variable_dtype
         )
+        ATTRIBUTES_VERSION[0] += 1
 
     def __call__(self, *args, **kwargs):
         inputs = args[0] if args else kwargs.get("inputs")
@@ -361,6 +366,32 @@ class Layer(nn.Module):
         elif isinstance(value, (list, tuple)) and value and all(isinstance(v, Layer) for v in value):
             value = nn.ModuleList(value)  # Keras tracks layers kept in a list; torch needs a ModuleList
         super().__setattr__(name, value)
+        ATTRIBUTES_VERSION[0] += 1
+
+    def __delattr__(self, name):
+        super().__delattr__(name)
+        ATTRIBUTES_VERSION[0] += 1
+
+    # Hooks are added to dicts, not set as attributes: each registration moves ATTRIBUTES_VERSION on too
+    def register_forward_pre_hook(self, *args, **kwargs):
+        ATTRIBUTES_VERSION[0] += 1
+        return super().register_forward_pre_hook(*args, **kwargs)
+
+    def register_forward_hook(self, *args, **kwargs):
+        ATTRIBUTES_VERSION[0] += 1
+        return super().register_forward_hook(*args, **kwargs)
+
+    def register_full_backward_pre_hook(self, *args, **kwargs):
+        ATTRIBUTES_VERSION[0] += 1
+        return super().register_full_backward_pre_hook(*args, **kwargs)
+
+    def register_full_backward_hook(self, *args, **kwargs):
+        ATTRIBUTES_VERSION[0] += 1
+        return super().register_full_backward_hook(*args, **kwargs)
+
+    def register_backward_hook(self, *args, **kwargs):
+        ATTRIBUTES_VERSION[0] += 1
+        return super().register_backward_hook(*args, **kwargs)
 
     def _sublayers(self):
         """The layers directly inside this one, in the order they were assigned."""

@@ -1,8 +1,9 @@
 """`Sequential`: a plain stack of layers, each feeding the next."""
 
+import torch
 from torch import nn
 
-from cornu.layers.base import Layer, any_global_hook, call_context, direct_call
+from cornu.layers.base import _HALF_DTYPES, ATTRIBUTES_VERSION, Layer, any_global_hook, call_context, direct_call
 from cornu.layers.input_layer import InputLayer
 from cornu.layers.symbolic import KerasTensor
 from cornu.models.model import Model
@@ -96,16 +97,32 @@ class Sequential(Model):
 
     def call(self, inputs, training=None, mask=None):
         training = call_context.training  # what each layer's own `__call__` would hand it
-        direct = training is not None and not any_global_hook()
-        for layer in self._layer_list:
-            call = direct_call(layer, inputs) if direct else None
-            if call is None:
+        if training is None or any_global_hook():
+            for layer in self._layer_list:
                 inputs = layer(inputs)
-            elif layer._call_accepts["training"]:
+            return inputs
+        for layer, call, takes_training in self._direct_plan():
+            # what depends on the tensor passed on is checked at every layer, as direct_call does
+            if call is None or type(inputs) is not torch.Tensor or inputs.dtype in _HALF_DTYPES:
+                inputs = layer(inputs)
+            elif takes_training:
                 inputs = call(inputs, training=training)
             else:
                 inputs = call(inputs)
         return inputs
+
+    def _direct_plan(self):
+        """`(layer, its call or None, whether it takes training)` for each layer: `direct_call`'s answer for the
+        layer, worked out again only when some layer's attributes or hooks have changed since (ATTRIBUTES_VERSION).
+        The checks are ~0.6 µs a layer: kept, they take 1-2 µs off the hello-world MLP's ~50 µs one-sample predict
+        (2% in an A/B of separate processes, 4% in one process)."""
+        kept = self.__dict__.get("_plan")
+        if kept is not None and kept[0] == ATTRIBUTES_VERSION[0] and kept[1] == len(self._layer_list):
+            return kept[2]
+        probe = torch.empty(0)  # a float32 tensor: the checks on the tensor are made again at every call
+        plan = tuple((layer, direct_call(layer, probe), layer._call_accepts["training"]) for layer in self._layer_list)
+        self.__dict__["_plan"] = (ATTRIBUTES_VERSION[0], len(self._layer_list), plan)  # not a setattr: that moves it
+        return plan
 
     @property
     def inputs(self):

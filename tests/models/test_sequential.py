@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from cornu import regularizers
 from cornu.layers import Dense, Input
 from cornu.models import Model, Sequential
 
@@ -109,6 +110,36 @@ def test_forward_hooks_and_activity_regularizers_still_run(rng):
     out = regularized(x)
     expected = 0.01 * (out.detach() ** 2).sum() / 2  # Keras divides the activity penalty by the batch size
     torch.testing.assert_close(sum(regularized.losses), expected)
+
+
+def test_the_plan_of_direct_calls_gives_way_to_what_changed_since_it_was_made(rng):
+    import torch
+
+    model = _stack()
+    x = rng.normal(size=(2, 6)).astype("float32")
+    first = model.predict(x, verbose=0)  # the plan is made here: both layers called directly
+    seen = []
+    handle = model.layers[0].register_forward_hook(lambda module, args, output: seen.append(output.shape))
+    np.testing.assert_array_equal(model.predict(x, verbose=0), first)
+    assert seen == [torch.Size([2, 8])]  # a hook added after the plan still runs
+    handle.remove()
+    model.layers[1].activity_regularizer = regularizers.get("l2")
+    out = model(x, training=True)
+    assert len(model.losses) == 1  # an activity penalty set after the plan is still added
+    torch.testing.assert_close(model.losses[0], 0.01 * (out.detach() ** 2).sum() / 2)
+    model.layers[1].activity_regularizer = None
+    model.layers[0].dtype_policy = "mixed_bfloat16"  # the first layer now computes in bfloat16
+    mixed = model.predict(x, verbose=0)
+    with torch.no_grad():  # each layer through its own __call__, which casts for the mixed one
+        by_layer = model.layers[1](model.layers[0](x)).float().numpy()
+    np.testing.assert_array_equal(mixed, by_layer)
+    assert not np.array_equal(mixed, first)
+    model.layers[0].dtype_policy = "float32"
+    np.testing.assert_array_equal(model.predict(x, verbose=0), first)
+    model.add(Dense(4))  # layers added or removed after the plan are called
+    assert model.predict(x, verbose=0).shape == (2, 4)
+    model.pop()
+    np.testing.assert_array_equal(model.predict(x, verbose=0), first)
 
 
 def test_masks_from_an_embedding_still_reach_the_next_layers():
