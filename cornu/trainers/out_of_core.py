@@ -12,12 +12,13 @@ computes; a batch is then copied out of the page cache by one `io_submit` (Linux
 AIO is missing, straight into each row's place in the batch. A batch of consecutive rows (`shuffle="batch"`, Keras's
 mode for data on disk) is one read-ahead hint and one read. A read-only memmap bigger than the memory that could
 cache it is read past the page cache instead (`direct_io`: O_DIRECT, the batches 8 steps ahead in flight), which
-takes a third off the CPU a batch costs; its runs of consecutive rows still go through the cache, dropped from it
-once read. Such reads never block, so they are made in the training thread: a reader thread would only take the
-cores from the model's threads. h5py datasets and other array-likes are indexed as they are.
+takes a third off the CPU a batch costs; its runs of consecutive rows (and `shuffle=False`'s batches) still go
+through the cache, dropped from it once read. All these reads are started 8 batches ahead, so they are made in the
+training thread: a reader thread would only take the cores from the model's threads. h5py datasets and other
+array-likes are indexed as they are.
 
 Measured on 2 cores with the 4 GB memmap of `benchmarks/memmap_fit.py` under a 1.5 GB cap: `shuffle="batch"` trains
-at ~0.9x the in-memory speed; `shuffle=True` at 0.70-0.75x (page faults: ~0.45x; reads through the page cache:
+at 0.87x the in-memory speed; `shuffle=True` at 0.68-0.75x (page faults: ~0.45x; reads through the page cache:
 ~0.65x), where what is left is the kernel's own cost of ~128 random reads a batch, paid on the cores that run the
 matmuls.
 """
@@ -206,6 +207,7 @@ class RowFile:
         if self.row_bytes:
             self.will_need_range(start, stop)
             self._pread([_bytes_of(out)], self.first + start * self.stride)
+            self._drop_behind(start, stop)
         return out
 
     def take(self, rows, slots):
@@ -245,17 +247,17 @@ class RowFile:
         """Starts the disk reading the rows numbered `rows` (sorted) into the page cache; returns at once.
 
         `batch=True`: these are the rows of a batch that `take` will ask for, which then need not be asked again."""
+        direct = self._direct_reader() if batch else None
+        if batch and len(self.announced) > 4 * _AHEAD:  # batches announced but never read (a loop left early)
+            for ticket in self.announced.values():
+                if direct is not None and ticket is not True:
+                    direct.forget(ticket)
+            self.announced.clear()
         if batch and self._is_one_run(rows):  # consecutive rows: one read-ahead of their byte range
             self.announced[rows.tobytes()] = True
             self.will_need_range(int(rows[0]), int(rows[-1]) + 1)
             return
-        direct = self._direct_reader() if batch else None
         if batch:
-            if len(self.announced) > 4 * _AHEAD:  # batches announced but never read (a loop left early)
-                for ticket in self.announced.values():
-                    if direct is not None and ticket is not True:
-                        direct.forget(ticket)
-                self.announced.clear()
             self.announced[rows.tobytes()] = direct.submit(rows) if direct is not None else True
             if direct is not None:
                 return
@@ -276,13 +278,17 @@ class RowFile:
         For a file too big to cache, the range is dropped from the cache once read, so it never fills a memory cap
         and needs no reclaim."""
         in_order = out if bool((slots == np.arange(len(slots))).all()) else self._empty(len(rows))
-        offset, length = self.first + int(rows[0]) * self.stride, len(rows) * self.row_bytes
-        self._pread([_bytes_of(in_order)], offset)
-        if self.direct is not None:
-            os.posix_fadvise(self.fd, offset, length, os.POSIX_FADV_DONTNEED)
+        self._pread([_bytes_of(in_order)], self.first + int(rows[0]) * self.stride)
+        self._drop_behind(int(rows[0]), int(rows[-1]) + 1)
         if in_order is not out:
             out[slots] = in_order
         return out
+
+    def _drop_behind(self, start, stop):
+        """Drops rows `[start, stop)`, just read, from the page cache when the file is too big to stay cached."""
+        if self.direct is not None:
+            length = (stop - start - 1) * self.stride + self.row_bytes
+            os.posix_fadvise(self.fd, self.first + start * self.stride, length, os.POSIX_FADV_DONTNEED)
 
     def _direct_reader(self):
         # In a forked child the AIO context is the parent's: the child reads through the page cache

@@ -181,6 +181,9 @@ def test_consecutive_rows_are_one_read_and_leave_no_cache_behind_a_file_too_big_
     dropped = [a for a in advice if a[-1] == os.POSIX_FADV_DONTNEED]
     assert dropped == ([(row(40), 32 * 20, os.POSIX_FADV_DONTNEED)] if reader == "direct" else [])
     assert x._file.announced == {}
+    np.testing.assert_array_equal(x.read(100, 110).numpy(), data[100:110])  # shuffle=False's batches: dropped too
+    dropped = [a for a in advice if a[-1] == os.POSIX_FADV_DONTNEED]
+    assert dropped[1:] == ([(row(100), 10 * 20, os.POSIX_FADV_DONTNEED)] if reader == "direct" else [])
 
 
 @needs_pread
