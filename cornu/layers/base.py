@@ -372,27 +372,6 @@ class Layer(nn.Module):
         super().__delattr__(name)
         ATTRIBUTES_VERSION[0] += 1
 
-    # Hooks are added to dicts, not set as attributes: each registration moves ATTRIBUTES_VERSION on too
-    def register_forward_pre_hook(self, *args, **kwargs):
-        ATTRIBUTES_VERSION[0] += 1
-        return super().register_forward_pre_hook(*args, **kwargs)
-
-    def register_forward_hook(self, *args, **kwargs):
-        ATTRIBUTES_VERSION[0] += 1
-        return super().register_forward_hook(*args, **kwargs)
-
-    def register_full_backward_pre_hook(self, *args, **kwargs):
-        ATTRIBUTES_VERSION[0] += 1
-        return super().register_full_backward_pre_hook(*args, **kwargs)
-
-    def register_full_backward_hook(self, *args, **kwargs):
-        ATTRIBUTES_VERSION[0] += 1
-        return super().register_full_backward_hook(*args, **kwargs)
-
-    def register_backward_hook(self, *args, **kwargs):
-        ATTRIBUTES_VERSION[0] += 1
-        return super().register_backward_hook(*args, **kwargs)
-
     def _sublayers(self):
         """The layers directly inside this one, in the order they were assigned."""
         found, stack = [], list(self._modules.values())[::-1]
@@ -668,6 +647,28 @@ def is_text_array(array):
     if array.dtype.kind in "US":
         return True
     return array.dtype == object and array.size > 0 and isinstance(array.flat[0], (str, bytes))
+
+
+def _moving_attributes_version(register):
+    """`register` (one of nn.Module's hook registrations), moving ATTRIBUTES_VERSION on: hooks are added to dicts,
+    not set as attributes, and what was worked out without them must be worked out again."""
+
+    @functools.wraps(register)
+    def registering(self, *args, **kwargs):
+        ATTRIBUTES_VERSION[0] += 1
+        return register(self, *args, **kwargs)
+
+    return registering
+
+
+for _register in (
+    "register_forward_pre_hook",
+    "register_forward_hook",
+    "register_full_backward_pre_hook",
+    "register_full_backward_hook",
+    "register_backward_hook",
+):
+    setattr(Layer, _register, _moving_attributes_version(getattr(nn.Module, _register)))
 
 
 def _all_tensors(structure):
