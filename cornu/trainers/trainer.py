@@ -297,7 +297,9 @@ class Trainer:
             callbacks: List of `Callback`s. Defaults to `None`.
             validation_split: Fraction in [0, 1) of the data, taken from the END before shuffling, to validate on.
             validation_data: `(x_val, y_val)` or `(x_val, y_val, sample_weight)`, or a generator, instead.
-            shuffle: Shuffle the training samples each epoch (`"batch"` shuffles batch-sized chunks). Defaults to True.
+            shuffle: Shuffle the training samples each epoch. `"batch"` shuffles the order of batch-sized chunks of
+                consecutive samples instead: for arrays on disk (memmaps), each batch is then one read instead of
+                one per sample. Defaults to True.
             class_weight: Dict from class index to a weight for its samples' loss. Defaults to `None`.
             sample_weight: Array with one loss weight per sample. Defaults to `None`.
             initial_epoch: Epoch to start counting from (to resume). Defaults to `0`.
