@@ -31,11 +31,16 @@ def test_shuffle_visits_every_sample_once_and_keeps_pairs_together():
     assert sorted(seen) == list(range(10)) and seen != list(range(10))
 
 
-def test_batch_shuffle_moves_whole_chunks():
+def test_batch_shuffle_moves_whole_chunks_and_keeps_the_partial_one_last():
     data = ArrayData(np.arange(10.0).reshape(10, 1), batch_size=4)
-    torch.manual_seed(3)
-    chunks = _ids(data.epoch(shuffle="batch"))
-    assert sorted(map(tuple, chunks)) == [(0.0, 1.0, 2.0, 3.0), (4.0, 5.0, 6.0, 7.0), (8.0, 9.0)]
+    orders = set()
+    for seed in range(8):
+        torch.manual_seed(seed)
+        chunks = _ids(data.epoch(shuffle="batch"))
+        assert sorted(map(tuple, chunks)) == [(0.0, 1.0, 2.0, 3.0), (4.0, 5.0, 6.0, 7.0), (8.0, 9.0)]
+        assert chunks[-1] == [8.0, 9.0]  # as Keras 2's batch_shuffle: every batch stays one chunk of rows
+        orders.add(tuple(map(tuple, chunks)))
+    assert len(orders) == 2  # both orders of the full chunks occur
 
 
 def test_steps_limit_an_evaluation_pass():
