@@ -40,6 +40,31 @@ def test_memmap_and_h5py_train_exactly_like_memory(on_disk):
         assert source[2] == in_memory[2]
 
 
+def test_batch_shuffled_h5py_rows_are_read_as_slices_and_train_like_memory(on_disk, monkeypatch):
+    x, y, _, h5 = on_disk
+    keys, original = [], h5py.Dataset.__getitem__
+
+    def recording(dataset, key, *args):  # h5py datasets remember how they were indexed
+        keys.append(key)
+        return original(dataset, key, *args)
+
+    monkeypatch.setattr(h5py.Dataset, "__getitem__", recording)
+    view = OutOfCoreArray(h5["x"])[100:200]
+    np.testing.assert_array_equal(view.take(torch.arange(40, 72).flip(0)).numpy(), x[140:172][::-1])
+    assert keys == [slice(140, 172)]  # consecutive rows: one slice, not a list of 32 indices
+
+    def fit(features, shuffle):
+        cornu.backend.set_random_seed(5)
+        model = cornu.Sequential([cornu.layers.Dense(3, activation="relu", input_shape=(6,)), cornu.layers.Dense(2)])
+        model.compile("adam", cornu.losses.SparseCategoricalCrossentropy(from_logits=True))
+        return model.fit(features, y, batch_size=32, epochs=2, shuffle=shuffle, verbose=0).history["loss"]
+
+    keys.clear()
+    assert fit(h5["x"], "batch") == fit(x, "batch")
+    batches = [key for key in keys if not isinstance(key, str)]  # h5["x"] itself is looked up by name
+    assert len(batches) >= 20 and all(isinstance(key, slice) for key in batches)  # every batch one slice
+
+
 def test_on_disk_arrays_are_wrapped_not_read(on_disk):
     _, y, memmap, h5 = on_disk
     data = ArrayData(memmap, y, batch_size=100)
