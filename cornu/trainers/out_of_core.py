@@ -18,7 +18,7 @@ training thread: a reader thread would only take the cores from the model's thre
 array-likes are indexed as they are.
 
 Measured on 2 cores with the 4 GB memmap of `benchmarks/memmap_fit.py` under a 1.5 GB cap: `shuffle="batch"` trains
-at 0.87x the in-memory speed; `shuffle=True` at 0.68-0.75x (page faults: ~0.45x; reads through the page cache:
+at 0.88x the in-memory speed; `shuffle=True` at 0.68-0.75x (page faults: ~0.45x; reads through the page cache:
 ~0.65x), where what is left is the kernel's own cost of ~128 random reads a batch, paid on the cores that run the
 matmuls.
 """
