@@ -78,10 +78,15 @@ def run_fused(kind, sequences, states, weights, go_backwards=False):
     """
     if go_backwards:
         sequences = torch.flip(sequences, (1,))
+    if sequences.is_cuda:  # cuDNN packs the weights into one buffer with views: Keras's transposed kernels are copied
+        weights = [weight.contiguous() for weight in weights]
     has_biases = len(weights) == 4
+    # `train`: cuDNN keeps what its backward pass needs only in training mode; with no dropout, the outputs are
+    # the same either way
+    train = torch.is_grad_enabled()
     if kind == "lstm":
         hx = (states[0].unsqueeze(0), states[1].unsqueeze(0))
-        outputs, h, c = _KERNELS[kind](sequences, hx, weights, has_biases, 1, 0.0, False, False, True)
+        outputs, h, c = _KERNELS[kind](sequences, hx, weights, has_biases, 1, 0.0, train, False, True)
         return outputs, [h[0], c[0]]
-    outputs, h = _KERNELS[kind](sequences, states[0].unsqueeze(0), weights, has_biases, 1, 0.0, False, False, True)
+    outputs, h = _KERNELS[kind](sequences, states[0].unsqueeze(0), weights, has_biases, 1, 0.0, train, False, True)
     return outputs, [h[0]]
