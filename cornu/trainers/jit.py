@@ -17,6 +17,8 @@ import warnings
 
 import torch
 
+from cornu.utils import tree
+
 __all__ = ["CompiledSteps", "resolve_jit_compile", "BACKEND", "STATIC_SIGNATURES", "CUDA_GRAPH_MAX_PARAMS"]
 
 BACKEND = "inductor"  # torch.compile's backend; tests use "aot_eager" (same capture, no code generation: fast)
@@ -68,8 +70,12 @@ class CompiledSteps:
         rows = _rows(x)
         if batch_size and 0 < rows < batch_size and isinstance(x, torch.Tensor):
             padded = torch.cat([x, x.new_zeros((batch_size - rows,) + tuple(x.shape[1:]))])
-            return _slice_rows(self._run("predict", _predict_call, (self.model, padded), padded), rows)
-        return self._run("predict", _predict_call, (self.model, x), x)
+            outputs = _slice_rows(self._run("predict", _predict_call, (self.model, padded), padded), rows)
+        else:
+            outputs = self._run("predict", _predict_call, (self.model, x), x)
+        if self.cuda_graphs:  # a CUDA graph's outputs live in its own memory, which the next batch's replay reuses
+            outputs = tree.map_structure(lambda t: t.clone() if isinstance(t, torch.Tensor) else t, outputs)
+        return outputs
 
     def _run(self, kind, function, args, key):
         if self.failed:

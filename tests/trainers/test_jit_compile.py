@@ -88,13 +88,13 @@ def test_batch_sizes_beyond_the_static_ones_share_one_dynamic_graph():
     assert len(cache.seen) == jit.STATIC_SIGNATURES
     assert cache.dynamic is not None
     eager = _model(False)
-    np.testing.assert_allclose(model.predict(X[:3], verbose=0), model(X[:3]).detach().numpy(), atol=1e-6)
+    np.testing.assert_allclose(model.predict(X[:3], verbose=0), model(X[:3]).detach().cpu().numpy(), atol=1e-6)
     assert eager.jit_compile is False
 
 
 def test_predict_pads_the_last_batch_instead_of_compiling_its_shape():
     model = _model(True)
-    expected = model(X).detach().numpy()
+    expected = model(X).detach().cpu().numpy()
     for rows in (40, 37, 33, 21):  # last batches of 8, 5, 1 and 5 rows: all padded to 16
         np.testing.assert_allclose(model.predict(X[:rows], batch_size=16, verbose=0), expected[:rows], atol=1e-6)
     assert model._compiled_steps._functions["predict"].seen == {((16, 5), torch.float32)}
