@@ -703,7 +703,15 @@ def direct_call(layer, inputs, keeps_masks=True):
     >>> direct_call(double, x) == double.call, direct_call(masking, x) is None, direct_call(double, x.half()) is None
     (True, True, True)
     """
-    if type(inputs) is not torch.Tensor or inputs.dtype in _HALF_DTYPES or not _keeps_layer_calling(type(layer)):
+    if type(inputs) is not torch.Tensor or inputs.dtype in _HALF_DTYPES:
+        return None
+    return layer_direct_call(layer, keeps_masks)
+
+
+def layer_direct_call(layer, keeps_masks=True):
+    """`direct_call`'s answer as far as the layer alone goes (what the inputs must be is left to the caller): what
+    `Sequential` works out once per layer and keeps while no layer's attributes or hooks change."""
+    if not _keeps_layer_calling(type(layer)):
         return None
     if not layer.built or layer._mixed or layer._compute_torch_dtype in _HALF_DTYPES:
         return None

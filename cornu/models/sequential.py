@@ -3,7 +3,14 @@
 import torch
 from torch import nn
 
-from cornu.layers.base import _HALF_DTYPES, ATTRIBUTES_VERSION, Layer, any_global_hook, call_context, direct_call
+from cornu.layers.base import (
+    _HALF_DTYPES,
+    ATTRIBUTES_VERSION,
+    Layer,
+    any_global_hook,
+    call_context,
+    layer_direct_call,
+)
 from cornu.layers.input_layer import InputLayer
 from cornu.layers.symbolic import KerasTensor
 from cornu.models.model import Model
@@ -119,8 +126,7 @@ class Sequential(Model):
         kept = self.__dict__.get("_plan")
         if kept is not None and kept[0] == ATTRIBUTES_VERSION[0] and kept[1] == len(self._layer_list):
             return kept[2]
-        probe = torch.empty(0)  # a float32 tensor: the checks on the tensor are made again at every call
-        plan = tuple((layer, direct_call(layer, probe), layer._call_accepts["training"]) for layer in self._layer_list)
+        plan = tuple((layer, layer_direct_call(layer), layer._call_accepts["training"]) for layer in self._layer_list)
         self.__dict__["_plan"] = (ATTRIBUTES_VERSION[0], len(self._layer_list), plan)  # not a setattr: that moves it
         return plan
 
